@@ -1,0 +1,222 @@
+"""One spider class for every source: its routes in order (feed, listing, sitemap),
+then the article pages of items whose feed text is only a headline.
+
+The spider writes its outcome into the ``SourceResult`` it was given rather than
+yielding Scrapy items: the cycle stores a source's articles and validators in one
+transaction, after the crawl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from core.config import CrawlerConfig, RouteConfig
+from core.urls import canonical_url, on_domains, url_hash
+from crawler.extract import extract_page
+from crawler.feeds import parse_feed
+from crawler.items import ArticleItem, SourcePlan, SourceResult
+from crawler.listing import ListingItem, parse_listing, parse_news_sitemap
+
+BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
+
+
+def feed_fingerprint(title: str, summary: str, content: str) -> str:
+    """What the feed says about an item; a change means the item was revised."""
+    return hashlib.sha256(f"{title}\x1f{summary}\x1f{content}".encode()).hexdigest()[:32]
+
+
+def _lower_headers(response: Response) -> dict[str, str]:
+    return {
+        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }
+
+
+class SourceSpider(scrapy.Spider):
+    name = "source"
+
+    def __init__(self, plan: SourcePlan, result: SourceResult, config: CrawlerConfig,
+                 **kwargs: Any) -> None:
+        super().__init__(name=plan.source.name, **kwargs)
+        self.plan = plan
+        self.source = plan.source
+        self.result = result
+        self.config = config
+        self.domains = self.source.allowed_domains
+        self.pages_requested = 0
+        self.route_failures: list[str] = []
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield self._route_request(0)
+
+    # -- routes -------------------------------------------------------------------
+
+    def _route_request(self, index: int) -> scrapy.Request:
+        route = self.source.routes[index]
+        return scrapy.Request(
+            route.url,
+            callback=self.parse_route,
+            errback=self.route_failed,
+            dont_filter=True,
+            meta={"route_index": index, "conditional": route.type == "feed",
+                  "handle_httpstatus_all": True},
+            priority=10,
+        )
+
+    def _fall_back(self, index: int, outcome: str, detail: str) -> Iterator[scrapy.Request]:
+        """Record a failed route; try the next one, if the source has one."""
+        route = self.source.routes[index]
+        self.route_failures.append(f"{route.type} {route.url}: {detail}")
+        self.logger.warning("source %s: %s route failed: %s", self.source.name, route.type, detail)
+        if index + 1 < len(self.source.routes):
+            yield self._route_request(index + 1)
+            return
+        if self.result.outcome not in ("ok", "not-modified", "empty"):
+            self.result.outcome = outcome
+            self.result.detail = "; ".join(self.route_failures)
+
+    def route_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        index = request.meta["route_index"]
+        reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+        outcome = "blocked" if "robots.txt" in reason or "Forbidden by robots" in reason else "failing"
+        if failure.check(scrapy.exceptions.IgnoreRequest):
+            outcome, reason = "blocked", f"forbidden by robots.txt ({reason})"
+        self.result.errors.append(f"{request.url}: {reason}")
+        yield from self._fall_back(index, outcome, reason)
+
+    def parse_route(self, response: Response) -> Iterator[scrapy.Request]:
+        index = response.meta["route_index"]
+        route = self.source.routes[index]
+        self.result.bytes_received += len(response.body)
+        if response.status == 304:
+            self.result.not_modified += 1
+            self._settle("not-modified", "feed not modified since the last fetch")
+            return
+        self.result.fetched += 1
+        if response.status in BLOCKED_STATUSES:
+            yield from self._fall_back(index, "blocked", f"HTTP {response.status}")
+            return
+        if response.status >= 400:
+            yield from self._fall_back(index, "failing", f"HTTP {response.status}")
+            return
+        if route.type == "feed":
+            yield from self._parse_feed(response, index)
+        else:
+            yield from self._parse_listing(response, route, index)
+
+    def _settle(self, outcome: str, detail: str) -> None:
+        order = ("ok", "not-modified", "empty")
+        if self.result.outcome not in order or order.index(outcome) < order.index(self.result.outcome):
+            self.result.outcome = outcome
+            self.result.detail = "; ".join([*self.route_failures, detail]) if self.route_failures \
+                else detail
+
+    def _remember_validators(self, response: Response) -> None:
+        etag = response.headers.get(b"ETag", b"").decode("latin-1")
+        modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
+        if etag or modified:
+            self.result.validators[response.url] = (etag, modified)
+
+    def _parse_feed(self, response: Response, index: int) -> Iterator[scrapy.Request]:
+        parsed = parse_feed(response.body, _lower_headers(response), response.url)
+        if parsed.status == "challenge":
+            yield from self._fall_back(index, "blocked", parsed.detail)
+            return
+        if parsed.status in ("not-a-feed", "parse-error"):
+            yield from self._fall_back(index, "parse-error", parsed.detail)
+            return
+        self._remember_validators(response)
+        if parsed.status == "empty" or not parsed.entries:
+            self._settle("empty", parsed.detail or "the feed has no items")
+            return
+        self._settle("ok", parsed.detail)
+        for entry in parsed.entries:
+            yield from self._item(
+                link=entry.link, title=entry.title, summary=entry.summary, content=entry.content,
+                published=entry.published, author=entry.author, tags=entry.tags,
+            )
+
+    def _parse_listing(self, response: Response, route: RouteConfig,
+                       index: int) -> Iterator[scrapy.Request]:
+        entries: list[ListingItem]
+        if route.type == "sitemap":
+            entries = parse_news_sitemap(response.body, response.url)
+        else:
+            entries = parse_listing(response.text, response.url, route,
+                                    self.source.extract.timezone)
+        if not entries:
+            yield from self._fall_back(index, "parse-error",
+                                       f"{route.type} page yielded no items (selectors stale?)")
+            return
+        self._settle("ok", f"via {route.type}" if index else "")
+        for entry in entries:
+            yield from self._item(link=entry.link, title=entry.title, summary="", content="",
+                                  published=entry.published, author="", tags=[])
+
+    # -- items and pages ------------------------------------------------------------
+
+    def _item(self, *, link: str, title: str, summary: str, content: str, published: Any,
+              author: str, tags: list[str]) -> Iterator[scrapy.Request]:
+        url = canonical_url(link, force_https=self.source.force_https)
+        if not on_domains(url, self.domains):
+            # A feed linking elsewhere is not followed, and not stored as this source's.
+            self.result.skipped_offsite += 1
+            return
+        key = url_hash(url)
+        fingerprint = feed_fingerprint(title, summary, content)
+        if self.plan.known.get(key) == fingerprint:
+            return  # stored already and the feed says nothing new about it
+        if any(item.url_hash == key for item in self.result.items):
+            return  # the same article twice in one feed
+        item = ArticleItem(
+            source=self.source.name, url=url, url_hash=key, title=title, summary=summary,
+            body=content, published=published, author=author, tags=list(tags),
+            language=self.source.language, extraction="feed", feed_hash=fingerprint,
+        )
+        needs_page = len(content or summary) < self.config.min_feed_text
+        if (needs_page and self.config.fetch_pages
+                and self.pages_requested < self.config.max_pages_per_source):
+            self.pages_requested += 1
+            self.result.items.append(item)  # kept even if the page cannot be had
+            yield scrapy.Request(
+                link if link.startswith("http") else url,
+                callback=self.parse_page,
+                errback=self.page_failed,
+                meta={"item": item, "handle_httpstatus_all": True},
+            )
+            return
+        self.result.items.append(item)
+
+    def parse_page(self, response: Response) -> None:
+        item: ArticleItem = response.meta["item"]
+        self.result.bytes_received += len(response.body)
+        if response.status != 200 or not hasattr(response, "text"):
+            self.result.page_errors += 1
+            self.result.errors.append(f"page {item.url}: HTTP {response.status}")
+            return
+        self.result.pages += 1
+        page = extract_page(response.text, item.url, self.source.extract, self.source.language)
+        if not page.body:
+            self.result.page_errors += 1
+            self.result.errors.append(f"page {item.url}: no article text found")
+            return
+        item.title = page.title or item.title
+        item.body = page.body
+        item.summary = item.summary or page.lead
+        item.published = item.published or page.published
+        item.author = item.author or page.author
+        item.tags = list(dict.fromkeys([*item.tags, *page.tags]))
+        item.language = page.language or item.language
+        item.extraction = page.method
+
+    def page_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.result.page_errors += 1
+        self.result.errors.append(f"page {request.url}: {failure.getErrorMessage()}")

@@ -1,0 +1,92 @@
+"""Source health: the state machine behind `monitor sources` and operator alerts.
+
+States: ok, empty, blocked, parse-error, failing, stale. A source entering or
+leaving a bad state raises one operator alert per transition (not per cycle).
+Consecutive failures back off the polling interval, up to a cap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from core.config import SourceConfig
+from core.db import insert_ignore
+from core.models import BAD_SOURCE_STATES, Alert, SourceState, utcnow
+from crawler.items import SourceResult
+
+MAX_BACKOFF_FACTOR = 16
+
+
+def state_for(result: SourceResult, state: SourceState, source: SourceConfig,
+              now: datetime, new_items: int) -> str:
+    if result.failed:
+        return result.outcome
+    if new_items:
+        return "ok"
+    last_new = state.last_new_item or state.state_since
+    if last_new and now - last_new > timedelta(seconds=source.stale_after):
+        return "stale"
+    if result.outcome == "empty":
+        return "empty"
+    if result.outcome == "not-modified" and state.state in ("ok", "empty"):
+        return state.state
+    return "ok"
+
+
+def next_poll(source: SourceConfig, failures: int, now: datetime) -> datetime:
+    factor = min(2 ** failures, MAX_BACKOFF_FACTOR) if failures else 1
+    return now + timedelta(seconds=source.interval * factor)
+
+
+def record_outcome(session: Session, source: SourceConfig, result: SourceResult, new_items: int,
+                   operator_channels: Sequence[str]) -> SourceState:
+    """Update the source's row from this crawl and enqueue an operator alert on transition."""
+    now = utcnow()
+    state = session.get(SourceState, source.name) or SourceState(name=source.name, state="new",
+                                                                 state_since=now)
+    new_state = state_for(result, state, source, now, new_items)
+    state.last_attempt = now
+    if result.failed:
+        state.consecutive_failures += 1
+        state.last_error = result.detail or result.outcome
+        state.last_error_at = now
+    else:
+        state.consecutive_failures = 0
+        state.last_success = now
+    if new_items:
+        state.last_new_item = now
+        state.items_seen += new_items
+    state.next_poll_at = next_poll(source, state.consecutive_failures, now)
+    previous = state.state
+    if new_state != previous:
+        state.state, state.state_since = new_state, now
+        state.state_reason = result.detail if result.failed or new_state == "stale" else ""
+        entering = new_state in BAD_SOURCE_STATES
+        leaving = previous in BAD_SOURCE_STATES
+        if entering or leaving:
+            state.transitions += 1
+            _operator_alert(session, state, previous, new_state, result.detail, operator_channels)
+    session.add(state)
+    return state
+
+
+def _operator_alert(session: Session, state: SourceState, previous: str, new: str, detail: str,
+                    channels: Sequence[str]) -> None:
+    if new in BAD_SOURCE_STATES:
+        title = f"Source {state.name} is {new}"
+        text = detail or new
+    else:
+        title = f"Source {state.name} recovered ({previous} → {new})"
+        text = f"{state.name} is {new} again"
+    payload = json.dumps({"title": title, "text": text, "source": state.name,
+                          "state": new, "previous": previous}, ensure_ascii=False)
+    for channel in channels:
+        insert_ignore(session, Alert, {
+            "rule": f"source-health:{state.name}", "story_id": state.transitions,
+            "channel": channel, "article_id": None, "kind": "operator", "status": "pending",
+            "payload": payload, "next_attempt_at": utcnow(), "created_at": utcnow(),
+        })

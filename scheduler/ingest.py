@@ -1,0 +1,191 @@
+"""Store one source's crawl: dedupe, story clusters, revisions, rule matches and the
+outbox rows, in one transaction with the source's fetch validators.
+
+Identity is the canonical URL hash (unique index; insert-if-absent). Only rows
+actually inserted lead to work: a match row that existed already makes no alert,
+and an alert row is unique per (rule, story, channel), so re-crawls, restarts and
+replicas cannot alert twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from alerts.rules import Document, RuleMatch, RuleSet
+from core.db import insert_ignore
+from core.hashing import (
+    NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_OVERLAP,
+    content_hash,
+    hamming,
+    simhash,
+    word_overlap,
+)
+from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
+from crawler.dates import settle_published
+from crawler.items import ArticleItem, SourceResult
+
+log = logging.getLogger(__name__)
+
+# Near-duplicates are looked for among articles first seen this recently.
+CLUSTER_WINDOW = timedelta(days=7)
+
+
+@dataclass
+class IngestStats:
+    new: int = 0
+    updated: int = 0
+    matches: int = 0
+    alerts: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+
+
+def _document(article: Article) -> Document:
+    body = "\n\n".join(part for part in (article.summary, article.body) if part)
+    return Document(title=article.title, body=body, source=article.source,
+                    language=article.language)
+
+
+def find_story(session: Session, article_id: int, text_hash: str, fingerprint: int,
+               text: str) -> int:
+    """The story an article belongs to: an exact text twin's, else a near-duplicate's
+    (SimHash within reach, confirmed by word overlap), else its own."""
+    twin = session.exec(
+        select(Article.story_id).where(Article.content_hash == text_hash, Article.id != article_id)
+        .order_by(col(Article.id)).limit(1)
+    ).first()
+    if twin:
+        return twin
+    if fingerprint:
+        since = utcnow() - CLUSTER_WINDOW
+        rows = session.exec(
+            select(Article.id, Article.simhash)
+            .where(Article.first_seen >= since, Article.id != article_id, Article.simhash != 0)
+        ).all()
+        close = sorted((hamming(fingerprint, other), other_id) for other_id, other in rows
+                       if hamming(fingerprint, other) <= NEAR_DUPLICATE_DISTANCE)
+        for _, other_id in close[:5]:
+            other = session.get(Article, other_id)
+            if other and other.story_id and word_overlap(
+                    text, f"{other.title}\n{other.body or other.summary}") >= NEAR_DUPLICATE_OVERLAP:
+                return other.story_id
+    return article_id
+
+
+def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
+             channels: Sequence[str], stats: IngestStats) -> None:
+    assert article.id is not None and article.story_id is not None
+    for match in matches:
+        match_id = insert_ignore(session, RuleMatchRow, {
+            "article_id": article.id, "rule": match.rule, "score": match.score,
+            "matched": json.dumps(match.matched, ensure_ascii=False),
+            "snippet": match.snippet, "highlights": json.dumps(match.highlights),
+            "created_at": utcnow(),
+        })
+        if match_id is None:
+            continue  # this rule matched this article before: no second alert
+        stats.matches += 1
+        for channel in match.channels:
+            if channel not in channels:
+                continue  # disabled at start-up (its secret is unset), said so then
+            alert_id = insert_ignore(session, Alert, {
+                "rule": match.rule, "story_id": article.story_id, "channel": channel,
+                "article_id": article.id, "match_id": match_id, "kind": "article",
+                "status": "pending", "next_attempt_at": utcnow(), "created_at": utcnow(),
+            })
+            if alert_id is not None:
+                stats.alerts += 1
+                stats.alert_ids.append(alert_id)
+
+
+def _insert(session: Session, item: ArticleItem, text_hash: str) -> Article | None:
+    now = utcnow()
+    published, flag = settle_published(item.published, now)
+    text = f"{item.title}\n{item.body or item.summary}"
+    fingerprint = simhash(text)
+    article_id = insert_ignore(session, Article, {
+        "url_hash": item.url_hash, "url": item.url, "source": item.source,
+        "language": item.language, "title": item.title, "summary": item.summary,
+        "body": item.body, "author": item.author[:500], "tags": json.dumps(item.tags, ensure_ascii=False),
+        "published": published, "published_flag": flag, "first_seen": now, "updated_at": now,
+        "content_hash": text_hash, "feed_hash": item.feed_hash, "simhash": fingerprint,
+        "revision": 1, "extraction": item.extraction,
+    })
+    if article_id is None:
+        return None
+    story = find_story(session, article_id, text_hash, fingerprint, text)
+    session.execute(update(Article).where(col(Article.id) == article_id).values(story_id=story))
+    return session.get(Article, article_id)
+
+
+def _revise(session: Session, article: Article, item: ArticleItem, text_hash: str) -> bool:
+    """Apply a revised text under the same URL, keeping the old one as history."""
+    if article.content_hash == text_hash:
+        if article.feed_hash != item.feed_hash:
+            article.feed_hash = item.feed_hash
+            session.add(article)
+        return False
+    session.add(ArticleRevision(article_id=article.id or 0, revision=article.revision,
+                                title=article.title, body=article.body,
+                                content_hash=article.content_hash))
+    article.title = item.title or article.title
+    article.summary = item.summary or article.summary
+    article.body = item.body or article.body
+    article.content_hash = text_hash
+    article.feed_hash = item.feed_hash
+    article.simhash = simhash(f"{article.title}\n{article.body or article.summary}")
+    article.revision += 1
+    article.updated_at = utcnow()
+    article.extraction = item.extraction
+    session.add(article)
+    return True
+
+
+def store_result(session: Session, result: SourceResult, rules: RuleSet,
+                 channels: Sequence[str]) -> IngestStats:
+    """Store a source's items and validators; match new and revised articles."""
+    stats = IngestStats()
+    for item in result.items:
+        if not item.title and not item.body:
+            continue
+        text_hash = content_hash(item.title, item.body or item.summary)
+        existing = session.exec(select(Article).where(Article.url_hash == item.url_hash)).first()
+        if existing is None:
+            article = _insert(session, item, text_hash)
+            if article is None:  # another writer stored it a moment ago
+                continue
+            stats.new += 1
+        else:
+            if not _revise(session, existing, item, text_hash):
+                continue
+            article = existing
+            stats.updated += 1
+        session.flush()
+        # A revision alerts only for rules that newly match (the match row is unique).
+        _enqueue(session, article, rules.match(_document(article)), channels, stats)
+    for url, (etag, modified) in result.validators.items():
+        row = session.get(FetchValidator, url) or FetchValidator(url=url, source=result.source)
+        row.etag, row.last_modified, row.updated_at = etag, modified, utcnow()
+        session.add(row)
+    return stats
+
+
+def known_items(session: Session, source: str, limit: int = 5000) -> dict[str, str]:
+    """url_hash → feed_hash of the source's recent articles (for skipping unchanged items)."""
+    rows = session.exec(
+        select(Article.url_hash, Article.feed_hash).where(Article.source == source)
+        .order_by(col(Article.id).desc()).limit(limit)
+    ).all()
+    return dict(rows)
+
+
+def stored_validators(session: Session, source: str) -> dict[str, tuple[str, str]]:
+    rows = session.exec(select(FetchValidator).where(FetchValidator.source == source)).all()
+    return {row.url: (row.etag, row.last_modified) for row in rows}

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from core.hashing import (
+    NEAR_DUPLICATE_DISTANCE,
+    NEAR_DUPLICATE_OVERLAP,
+    content_hash,
+    hamming,
+    simhash,
+    word_overlap,
+)
+from core.urls import canonical_url, on_domains, url_hash
+
+
+@pytest.mark.parametrize("variant", [
+    "https://civil.ge/archives/743770",
+    "HTTPS://Civil.GE/archives/743770/",
+    "http://civil.ge/archives/743770?utm_source=rss&utm_medium=feed",
+    "https://www.civil.ge/archives/743770#comments",
+    "https://civil.ge:443/archives/743770?fbclid=abc",
+])
+def test_url_variants_meet(variant: str) -> None:
+    assert canonical_url(variant, force_https=True) == "https://civil.ge/archives/743770"
+
+
+def test_meaningful_query_is_kept_and_sorted() -> None:
+    assert canonical_url("https://mid.ru/news/?lang=en&id=5&utm_campaign=x") == \
+        "https://mid.ru/news?id=5&lang=en"
+    assert canonical_url("http://example.ge/a") == "http://example.ge/a"  # no force: kept
+
+
+def test_url_hash_and_domains() -> None:
+    assert url_hash("https://a.ge/x") != url_hash("https://a.ge/y")
+    assert on_domains("https://norway.mfa.gov.ge/en/news/1", ["mfa.gov.ge"])
+    assert not on_domains("https://evil-mfa.gov.ge.example/x", ["mfa.gov.ge"])
+
+
+def test_content_hash_ignores_case_spacing_and_yo() -> None:
+    assert content_hash("Ещё  Грузия!", "Текст") == content_hash("еще грузия", "текст.")
+    assert content_hash("a", "b") != content_hash("a", "c")
+
+
+def test_simhash_near_duplicates_are_close_and_others_far() -> None:
+    base = ("Russian Foreign Minister Sergey Lavrov said on Thursday that Moscow is ready to "
+            "restore diplomatic relations with Tbilisi if Georgia shows political will, adding "
+            "that direct flights resumed last year had benefited both countries.")
+    edited = base.replace("on Thursday", "on Thursday evening").replace("both", "the two")
+    other = ("The Georgian national rugby team beat Portugal in Tbilisi on Saturday, securing a "
+             "place in the final of the Rugby Europe Championship for the sixth year running.")
+    assert hamming(simhash(base), simhash(edited)) <= NEAR_DUPLICATE_DISTANCE
+    assert hamming(simhash(base), simhash(other)) > NEAR_DUPLICATE_DISTANCE
+    assert word_overlap(base, edited) >= NEAR_DUPLICATE_OVERLAP
+    same_topic = ("Russian Deputy Foreign Minister Galuzin said on Friday that Moscow and Tbilisi "
+                  "could discuss visa rules, adding that flights between the two countries grew.")
+    assert word_overlap(base, same_topic) < NEAR_DUPLICATE_OVERLAP
+    assert -(1 << 63) <= simhash(base) < (1 << 63)

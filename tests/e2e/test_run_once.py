@@ -1,0 +1,128 @@
+"""`monitor run-once` end to end: a real Scrapy crawl of the bundled snapshot, served
+by a real HTTP server, stored in a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core.db import make_engine
+from core.models import Alert, Article, FetchValidator, SourceState
+from core.urls import canonical_url
+from crawler.snapshot_server import SnapshotServer
+from tests.conftest import CASES, fast_settings
+from tests.e2e.helpers import FEED_ROUTES, alerts_json, run_monitor, sources_json
+
+pytestmark = pytest.mark.slow
+
+
+def expected_urls(snapshot: Path) -> set[str]:
+    """Every item link of every feed in the snapshot, canonicalised (read independently
+    of the crawler: feedparser over the files, plus the mfa.gov.ge listing's links)."""
+    urls: set[str] = set()
+    for route in FEED_ROUTES.values():
+        parsed = feedparser.parse((snapshot / route.lstrip("/")).read_bytes())
+        urls |= {canonical_url(e.link, force_https=True) for e in parsed.entries if e.get("link")}
+    from parsel import Selector
+
+    listing = Selector(text=(snapshot / "mfa.gov.ge/en/news").read_text("utf-8"))
+    for href in listing.css("div.news-list article.news-item a.news-item__link::attr(href)").getall():
+        urls.add(canonical_url("https://mfa.gov.ge" + href, force_https=True))
+    return urls
+
+
+def test_first_run_stores_everything_second_run_nothing(tmp_path: Path, database_url: str,
+                                                        snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    with SnapshotServer(snapshot_copy) as server:
+        first = run_monitor(config, database_url, "run-once", "--mirror", server.url)
+        assert first.returncode == 0, first.stdout + first.stderr
+        engine = make_engine(database_url)
+        with Session(engine) as session:
+            stored = set(session.exec(select(Article.url)).all())
+            assert stored == expected_urls(snapshot_copy)
+            validators = session.exec(select(FetchValidator)).all()
+            assert {v.source for v in validators} >= set(FEED_ROUTES)
+        alerts = alerts_json(config, database_url)
+        article_alerts = [a for a in alerts if a["kind"] == "article"]
+        assert article_alerts, "the snapshot's Georgia–Russia items must alert"
+        assert all(a["status"] == "sent" and a["channel"] == "console" for a in article_alerts)
+        for alert in article_alerts:
+            assert "127.0.0.1" not in alert["url"] and alert["url"].startswith("https://")
+            assert alert["published"].endswith("Z") and alert["matched"]
+        # the console channel printed each alert
+        assert sum("ge-ru" in line for line in first.stdout.splitlines()) >= len(article_alerts)
+
+        server.requests.clear()
+        second = run_monitor(config, database_url, "run-once", "--mirror", server.url)
+        assert second.returncode == 0, second.stdout + second.stderr
+        feed_hits = [r for r in server.requests if r.path in FEED_ROUTES.values()]
+        assert sorted(r.path for r in feed_hits) == sorted(FEED_ROUTES.values())
+        assert all(r.status == 304 and r.conditional for r in feed_hits), feed_hits
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Article)).one() == len(stored)
+        assert session.exec(select(func.count()).select_from(Alert)).one() == len(alerts)
+    assert len(alerts_json(config, database_url)) == len(alerts)
+
+
+def test_added_item_gives_one_article_and_at_most_one_alert(tmp_path: Path, database_url: str,
+                                                           snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    case = CASES / "added_item"
+    shutil.copytree(case / "v1", snapshot_copy, dirs_exist_ok=True)
+    with SnapshotServer(snapshot_copy) as server:
+        assert run_monitor(config, database_url, "run-once", "--mirror", server.url).returncode == 0
+        before_alerts = len(alerts_json(config, database_url))
+        engine = make_engine(database_url)
+        with Session(engine) as session:
+            before = session.exec(select(func.count()).select_from(Article)).one()
+        shutil.copytree(case / "v2", snapshot_copy, dirs_exist_ok=True)
+        again = run_monitor(config, database_url, "run-once", "--mirror", server.url,
+                            "--source", "civil_en")
+        assert again.returncode == 0, again.stdout + again.stderr
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Article)).one() == before + 1
+    assert len(alerts_json(config, database_url)) - before_alerts in (0, 1)
+
+
+@pytest.mark.parametrize("case, source, state", [
+    ("server_error", "sputnik_en", "failing"),
+    ("html_instead_of_xml", "civil_en", "parse-error"),
+    ("challenge_mid", "mid_ru", "blocked"),
+    ("blocked_tass", "tass_ru", "blocked"),
+])
+def test_one_failing_source_does_not_stop_the_others(tmp_path: Path, database_url: str,
+                                                     snapshot_copy: Path, case: str, source: str,
+                                                     state: str) -> None:
+    config = fast_settings(tmp_path)
+    shutil.copytree(CASES / case, snapshot_copy, dirs_exist_ok=True)
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, database_url, "run-once", "--mirror", server.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    health = sources_json(config, database_url)
+    assert health[source]["state"] == state
+    assert health[source]["last_error"]
+    others = [name for name in health if name != source]
+    assert all(health[name]["state"] == "ok" for name in others), health
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        sources_with_articles = set(session.exec(select(Article.source)).all())
+        assert set(others) <= sources_with_articles
+        row = session.get(SourceState, source)
+        assert row is not None and row.consecutive_failures == 1
+
+
+def test_broken_settings_exit_2_and_touch_no_data(tmp_path: Path) -> None:
+    config = fast_settings(tmp_path)
+    config.write_text(config.read_text("utf-8").replace('language = "ka"', 'language = "de"'),
+                      "utf-8")
+    db = tmp_path / "untouched.db"
+    done = run_monitor(config, f"sqlite:///{db}", "run-once")
+    assert done.returncode == 2
+    assert "settings.toml" in done.stderr and "sources[6].language" in done.stderr
+    assert not db.exists()
