@@ -9,6 +9,7 @@ band tables to maintain in the database.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -45,7 +46,7 @@ def simhash(text: str) -> int:
     words = normalised_words(text)
     if not words:
         return 0
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
     weights = [0] * SIMHASH_BITS
     for gram in grams:
         value = _feature_hash(gram)

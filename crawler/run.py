@@ -39,8 +39,8 @@ class _Watcher:
 
     def spider_error(self, failure: Failure, response: Any, spider: Any) -> None:
         message = f"{getattr(response, 'url', '?')}: {failure.getErrorMessage()}"
-        log.error("source %s: spider error: %s", self.result.source, message,
-                  exc_info=(failure.type, failure.value, failure.getTracebackObject()))
+        log.error("source %s: spider error: %s\n%s", self.result.source, message,
+                  failure.getTraceback())
         self.result.errors.append(message)
         if self.result.outcome in ("ok", "empty") and not self.result.items:
             self.result.outcome = "parse-error"

@@ -42,6 +42,7 @@ def scrapy_settings(config: CrawlerConfig, *, mirror: str | None = None,
         # Only http(s): no file://, data:, ftp:// or s3:// even if a feed links to one.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.guard.PrivateNetworkGuardMiddleware": 90,
             "crawler.middlewares.conditional.ConditionalGetMiddleware": 560,
         },
         "LOG_LEVEL": log_level,

@@ -34,6 +34,7 @@ class ServedRequest:
     path: str
     status: int
     conditional: bool
+    size: int = 0  # body bytes sent
 
 
 def _resolve(root: Path, raw_path: str) -> Path | None:
@@ -123,8 +124,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
                send_body: bool, conditional: bool) -> None:
-        self.server.log_request_served(ServedRequest(self.path, status, conditional))
-        self.send_response(status, reason)
+        sent = len(body) if send_body and status != 304 else 0
+        self.server.log_request_served(ServedRequest(self.path, status, conditional, sent))
+        self.log_request(status)
+        self.send_response_only(status, reason)
+        given = {name.lower() for name, _ in headers}
+        if "date" not in given:
+            self.send_header("Date", self.date_time_string())
+        if "server" not in given:
+            self.send_header("Server", "snapshot")
         for name, value in headers:
             if name.lower() != "content-length":
                 self.send_header(name, value)

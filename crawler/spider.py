@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -85,9 +86,9 @@ class SourceSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         index = request.meta["route_index"]
         reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
-        outcome = "blocked" if "robots.txt" in reason or "Forbidden by robots" in reason else "failing"
-        if failure.check(scrapy.exceptions.IgnoreRequest):
-            outcome, reason = "blocked", f"forbidden by robots.txt ({reason})"
+        # IgnoreRequest comes from robots.txt or the private-address guard: a refusal,
+        # not a network fault.
+        outcome = "blocked" if failure.check(IgnoreRequest) else "failing"
         self.result.errors.append(f"{request.url}: {reason}")
         yield from self._fall_back(index, outcome, reason)
 
@@ -119,8 +120,8 @@ class SourceSpider(scrapy.Spider):
                 else detail
 
     def _remember_validators(self, response: Response) -> None:
-        etag = response.headers.get(b"ETag", b"").decode("latin-1")
-        modified = response.headers.get(b"Last-Modified", b"").decode("latin-1")
+        etag = (response.headers.get(b"ETag") or b"").decode("latin-1")
+        modified = (response.headers.get(b"Last-Modified") or b"").decode("latin-1")
         if etag or modified:
             self.result.validators[response.url] = (etag, modified)
 

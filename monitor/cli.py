@@ -142,7 +142,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     listen = args.listen or settings.server.listen
     with mirror_base(args.mirror) as mirror:
-        return run_daemon(settings, mirror=mirror, listen=listen)
+        return run_daemon(settings, mirror=mirror, listen=listen, config_path=args.config)
 
 
 def cmd_mirror(args: argparse.Namespace) -> int:

@@ -61,7 +61,7 @@ def show_alerts(settings: Settings, limit: int, as_json: bool, status: str | Non
     if as_json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
-    rows = [(r["id"], r["status"], r["channel"], r["rule"], r["source"], shorten(r["title"], 60),
+    rows = [(r["id"], r["status"], r["channel"], r["rule"], r["source"], shorten(str(r["title"]), 60),
              len(r["also"])) for r in records]
     print(table(("id", "status", "channel", "rule", "source", "title", "also"), rows))
     return 0
@@ -110,7 +110,7 @@ def show_sources(settings: Settings, as_json: bool) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
     rows = [(r["name"], r["state"], r["since"] or "-", r["last_success"] or "-", r["items_seen"],
-             r["items_per_day"], shorten(r["last_error"] or "", 50)) for r in records]
+             r["items_per_day"], shorten(str(r["last_error"] or ""), 50)) for r in records]
     print(table(("source", "state", "since", "last success", "items", "per day", "last error"),
                 rows))
     return 0

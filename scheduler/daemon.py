@@ -14,16 +14,15 @@ import logging
 import signal
 from datetime import timedelta
 
+from alerts.outbox import deliver_digest, deliver_due
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.outbox import deliver_digest, deliver_due
 from core.config import Settings, load_settings
-from core.db import ping
+from core.db import ping, session_scope
 from core.errors import MonitorError
 from core.models import SourceState, utcnow
-from core.db import session_scope
 from scheduler.cycle import Monitor, run_cycle
 from scheduler.http import HealthServer
 from scheduler.metrics import Metrics
@@ -62,7 +61,7 @@ class Daemon:
                 return
         task = asyncio.current_task()
         if task:
-            self.in_flight.add(task)  # type: ignore[arg-type]
+            self.in_flight.add(task)
         try:
             with self.metrics.cycle_seconds.time():
                 report = await run_cycle(monitor, [monitor.settings.source(name)], deliver=False)
@@ -75,7 +74,7 @@ class Daemon:
             log.exception("source %s: cycle failed", name)
         finally:
             if task:
-                self.in_flight.discard(task)  # type: ignore[arg-type]
+                self.in_flight.discard(task)
 
     async def deliver(self) -> None:
         if self.monitor is None:

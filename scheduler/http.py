@@ -21,9 +21,9 @@ class HealthServer:
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._handle, self.host, self.port)
-        sockets = self.server.sockets or []
+        sockets: tuple[object, ...] = tuple(self.server.sockets or ())
         if sockets:
-            self.port = sockets[0].getsockname()[1]
+            self.port = sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         log.info("health and metrics on http://%s:%d", self.host, self.port)
 
     async def stop(self) -> None:
@@ -34,7 +34,8 @@ class HealthServer:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (line := await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b"\n", b""):
+            # Headers are read and ignored: only the request line matters here.
+            while await asyncio.wait_for(reader.readline(), timeout=5) not in (b"\r\n", b"\n", b""):
                 pass
             parts = request.decode("latin-1").split()
             path = parts[1].split("?")[0] if len(parts) >= 2 else ""

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from alerts.rules import Document, RuleMatch, RuleSet
+from crawler.dates import settle_published
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from alerts.rules import Document, RuleMatch, RuleSet
+from core.crosslingual import compare, signature
 from core.db import insert_ignore
 from core.hashing import (
     NEAR_DUPLICATE_DISTANCE,
@@ -29,13 +31,13 @@ from core.hashing import (
     word_overlap,
 )
 from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
-from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
 
 log = logging.getLogger(__name__)
 
 # Near-duplicates are looked for among articles first seen this recently.
 CLUSTER_WINDOW = timedelta(days=7)
+TRANSLATION_WINDOW = timedelta(days=2)
 
 
 @dataclass
@@ -76,7 +78,30 @@ def find_story(session: Session, article_id: int, text_hash: str, fingerprint: i
             if other and other.story_id and word_overlap(
                     text, f"{other.title}\n{other.body or other.summary}") >= NEAR_DUPLICATE_OVERLAP:
                 return other.story_id
-    return article_id
+    return _translation_story(session, article_id, text) or article_id
+
+
+def _translation_story(session: Session, article_id: int, text: str) -> int | None:
+    """The story of the same report in another language, by shared anchors (see
+    core.crosslingual), among articles first seen in the last two days."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    mine = signature(text)
+    since = utcnow() - TRANSLATION_WINDOW
+    candidates = session.exec(
+        select(Article).where(Article.first_seen >= since, Article.id != article_id,
+                              Article.language != article.language)
+    ).all()
+    best: tuple[float, int] | None = None
+    for other in candidates:
+        agreement = compare(mine, signature(f"{other.title}\n{other.body or other.summary}"))
+        if agreement.same_story and other.story_id and (best is None or agreement.overlap > best[0]):
+            best = (agreement.overlap, other.story_id)
+    if best:
+        log.info("article %d joins story %d (same report in %s)", article_id, best[1],
+                 "another language")
+    return best[1] if best else None
 
 
 def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -25,8 +25,10 @@ def install_asyncio_reactor() -> None:
 def run_on_reactor(main: Callable[[], Awaitable[T]]) -> T:
     """Install the reactor, run ``main()`` on its event loop, stop, return its value."""
     install_asyncio_reactor()
-    from twisted.internet import reactor
+    from twisted.internet import reactor as _reactor
     from twisted.internet.defer import Deferred
+
+    reactor: Any = _reactor  # the installed reactor; its interfaces confuse the type checker
 
     outcome: dict[str, Any] = {}
 
@@ -36,14 +38,14 @@ def run_on_reactor(main: Callable[[], Awaitable[T]]) -> T:
         except BaseException as exc:
             outcome["error"] = exc
         finally:
-            reactor.callLater(0, reactor.stop)  # type: ignore[attr-defined]
+            reactor.callLater(0, reactor.stop)
 
     def start() -> None:
         Deferred.fromFuture(asyncio.ensure_future(wrapper()))
 
-    reactor.callWhenRunning(start)  # type: ignore[attr-defined]
+    reactor.callWhenRunning(start)
     # Signals are the daemon's to handle (finish the cycle in flight), not Twisted's.
-    reactor.run(installSignalHandlers=False)  # type: ignore[attr-defined]
+    reactor.run(installSignalHandlers=False)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]  # type: ignore[no-any-return]
+    return cast(T, outcome["value"])

@@ -126,3 +126,34 @@ def test_broken_settings_exit_2_and_touch_no_data(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "settings.toml" in done.stderr and "sources[6].language" in done.stderr
     assert not db.exists()
+
+
+def test_challenge_page_raises_one_operator_alert_and_recovery_one(
+        tmp_path: Path, database_url: str, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    feed = snapshot_copy / "mid.ru/ru/rss.php"
+    original = feed.read_bytes()
+
+    def operator_alerts() -> list[dict[str, object]]:
+        return [a for a in alerts_json(config, database_url)
+                if a["kind"] == "operator" and a["source"] == "mid_ru"]
+
+    with SnapshotServer(snapshot_copy) as server:
+        def once() -> int:
+            return run_monitor(config, database_url, "run-once", "--source", "mid_ru",
+                               "--mirror", server.url).returncode
+
+        assert once() == 0
+        assert operator_alerts() == []
+        shutil.copytree(CASES / "challenge_mid", snapshot_copy, dirs_exist_ok=True)
+        assert once() == 1
+        assert once() == 1  # still blocked: no second alert for the same state
+        blocked = operator_alerts()
+        assert len(blocked) == 1 and "blocked" in str(blocked[0]["title"])
+        for sidecar in snapshot_copy.glob("mid.ru/ru/rss.php.headers"):
+            sidecar.unlink()
+        feed.write_bytes(original)
+        assert once() == 0
+    after = operator_alerts()
+    assert len(after) == 2 and "recovered" in str(after[0]["title"])
+    assert sources_json(config, database_url)["mid_ru"]["state"] == "ok"

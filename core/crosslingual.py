@@ -1,0 +1,108 @@
+"""A cheap, explainable signal that an English and a Russian (or Georgian) article
+tell the same story: they share numbers, dates and named entities.
+
+Agency copy in two languages keeps its facts: "Galuzin", "Галузин"; "3.5 billion",
+"3,5 млрд"; "November 20", "20 ноября". Each article is reduced to a signature of
+such anchors (names transliterated to Latin and cut to a 5-letter stem, numbers
+normalised, month names mapped to their number), and two articles in different
+languages published close together join one story when their signatures overlap
+enough. Every anchor shared is listed, so a merge can be explained.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r",
+     "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],
+    strict=True,
+))
+_GEORGIAN = dict(zip(
+    "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
+    ["a", "b", "g", "d", "e", "v", "z", "t", "i", "k", "l", "m", "n", "o", "p", "zh", "r", "s",
+     "t", "u", "p", "k", "gh", "q", "sh", "ch", "ts", "dz", "ts", "ch", "kh", "j", "h"],
+    strict=True,
+))
+_MONTHS = {
+    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july",
+                                   "august", "september", "october", "november", "december"], 1)},
+    **{m: i for i, m in enumerate(["январ", "феврал", "март", "апрел", "ма", "июн", "июл",
+                                   "август", "сентябр", "октябр", "ноябр", "декабр"], 1)},
+}
+_WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?", re.UNICODE)
+# Capitalised words that start sentences or are common everywhere carry no signal.
+_STOP = {"the", "this", "that", "these", "they", "there", "when", "what", "according", "however",
+         "meanwhile", "earlier", "later", "also", "moscow", "tass", "москва", "тасс", "reuters"}
+# Same story: at least this many anchors shared, two of them names (a dateline's day
+# and month are shared by every article of that day), covering half the shorter text's.
+MIN_SHARED = 4
+MIN_SHARED_NAMES = 2
+MIN_OVERLAP = 0.5
+
+
+def _is_number_or_month(anchor: str) -> bool:
+    return anchor.startswith("#") or (anchor[0] == "m" and anchor[1:].isdigit())
+
+
+def transliterate(word: str) -> str:
+    out = []
+    for char in word.lower():
+        out.append(_CYRILLIC.get(char) or _GEORGIAN.get(char) or char)
+    # Spelling variants of the same sound across transliteration systems.
+    return "".join(out).replace("kh", "h").replace("ts", "c").replace("y", "i").replace("j", "i")
+
+
+def _month(word: str) -> int | None:
+    lowered = word.lower()
+    if lowered in _MONTHS:
+        return _MONTHS[lowered]
+    for stem, number in _MONTHS.items():
+        if not stem.isascii() and lowered.startswith(stem) and len(lowered) <= len(stem) + 2:
+            return number
+    return None
+
+
+def signature(text: str) -> frozenset[str]:
+    """Numbers, months and transliterated name stems of a text."""
+    anchors: set[str] = set()
+    for match in _WORD.finditer(text):
+        token = match.group()
+        start = match.start()
+        sentence_start = start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
+        if token[0].isdigit():
+            number = token.replace(",", ".")
+            if number not in ("0", "1"):
+                anchors.add(f"#{number}")
+        elif (month := _month(token)) is not None:
+            anchors.add(f"m{month}")
+        elif token[0].isupper() and len(token) >= 4 and not sentence_start:
+            stem = transliterate(token)[:5]
+            if token.lower() not in _STOP and stem not in _STOP:
+                anchors.add(stem)
+        elif "\u10a0" <= token[0] <= "\u10ff" and len(token) >= 5:
+            # Georgian has no capitals: every long word is a candidate anchor.
+            anchors.add(transliterate(token)[:5])
+    return frozenset(anchors)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    shared: frozenset[str]
+    overlap: float
+
+    @property
+    def same_story(self) -> bool:
+        names = sum(1 for anchor in self.shared if (anchor[0].isalpha() and anchor[0] != "m")
+                    or (anchor[:1] == "m" and not anchor[1:].isdigit()))
+        return (len(self.shared) >= MIN_SHARED and names >= MIN_SHARED_NAMES
+                and self.overlap >= MIN_OVERLAP)
+
+
+def compare(left: frozenset[str], right: frozenset[str]) -> Agreement:
+    if not left or not right:
+        return Agreement(frozenset(), 0.0)
+    shared = left & right
+    return Agreement(frozenset(shared), len(shared) / min(len(left), len(right)))

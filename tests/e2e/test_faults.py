@@ -1,0 +1,91 @@
+"""Faults at the source, through the real command: a source that hangs, a feed in
+windows-1251 with and without a declared charset."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from core.db import make_engine
+from core.models import Article
+from crawler.snapshot_server import SnapshotServer
+from tests.conftest import CASES, fast_settings
+from tests.e2e.helpers import run_monitor, sources_json
+
+pytestmark = pytest.mark.slow
+
+
+class _SlowProxy(BaseHTTPRequestHandler):
+    """Forwards to the snapshot server, except one host, which never answers in time."""
+
+    upstream = ""
+    slow_prefix = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path.startswith(self.slow_prefix):
+            time.sleep(8)  # longer than the test settings' 3 s download timeout
+            return
+        answer = httpx.get(self.upstream + self.path, headers=dict(self.headers), timeout=10)
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding", "content-encoding",
+                                    "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+
+@pytest.fixture
+def slow_mirror(snapshot_copy: Path) -> Iterator[str]:
+    with SnapshotServer(snapshot_copy) as snapshot:
+        handler = type("Handler", (_SlowProxy,), {"upstream": snapshot.url,
+                                                  "slow_prefix": "/sputnikglobe.com/"})
+        proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        proxy.daemon_threads = True
+        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{proxy.server_address[1]}"
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
+
+
+def test_a_source_that_times_out_is_isolated(tmp_path: Path, slow_mirror: str) -> None:
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'slow.db'}"
+    done = run_monitor(config, db_url, "run-once", "--mirror", slow_mirror)
+    assert done.returncode == 1, done.stdout + done.stderr
+    health = sources_json(config, db_url)
+    assert health["sputnik_en"]["state"] == "failing"
+    assert "timed out" in health["sputnik_en"]["last_error"].lower() or \
+        "timeout" in health["sputnik_en"]["last_error"].lower()
+    assert health["tass_ru"]["state"] == "ok" and health["civil_ka"]["state"] == "ok"
+
+
+@pytest.mark.parametrize("case", ["cp1251_declared", "cp1251_undeclared"])
+def test_windows_1251_feed_decodes(tmp_path: Path, snapshot_copy: Path, case: str) -> None:
+    shutil.copytree(CASES / case, snapshot_copy, dirs_exist_ok=True)
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'cp1251.db'}"
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "sputnik_ge_ru",
+                           "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with Session(make_engine(db_url)) as session:
+        titles = session.exec(select(Article.title).where(Article.source == "sputnik_ge_ru")).all()
+    assert titles
+    assert all(any("а" <= ch <= "я" for ch in t.lower()) for t in titles), titles
+    assert not any("Ð" in t or "Ñ" in t or "\ufffd" in t for t in titles), titles
