@@ -13,31 +13,21 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from alerts.rules import Document, RuleMatch, RuleSet
-from crawler.dates import settle_published
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core.crosslingual import compare, signature
+from core.crosslingual import signature
 from core.db import insert_ignore
-from core.hashing import (
-    NEAR_DUPLICATE_DISTANCE,
-    NEAR_DUPLICATE_OVERLAP,
-    content_hash,
-    hamming,
-    simhash,
-    word_overlap,
-)
+from core.hashing import content_hash, simhash
 from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
+from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
+from scheduler.stories import StoryIndex
 
 log = logging.getLogger(__name__)
 
-# Near-duplicates are looked for among articles first seen this recently.
-CLUSTER_WINDOW = timedelta(days=7)
-TRANSLATION_WINDOW = timedelta(days=2)
 
 
 @dataclass
@@ -53,55 +43,6 @@ def _document(article: Article) -> Document:
     body = "\n\n".join(part for part in (article.summary, article.body) if part)
     return Document(title=article.title, body=body, source=article.source,
                     language=article.language)
-
-
-def find_story(session: Session, article_id: int, text_hash: str, fingerprint: int,
-               text: str) -> int:
-    """The story an article belongs to: an exact text twin's, else a near-duplicate's
-    (SimHash within reach, confirmed by word overlap), else its own."""
-    twin = session.exec(
-        select(Article.story_id).where(Article.content_hash == text_hash, Article.id != article_id)
-        .order_by(col(Article.id)).limit(1)
-    ).first()
-    if twin:
-        return twin
-    if fingerprint:
-        since = utcnow() - CLUSTER_WINDOW
-        rows = session.exec(
-            select(Article.id, Article.simhash)
-            .where(Article.first_seen >= since, Article.id != article_id, Article.simhash != 0)
-        ).all()
-        close = sorted((hamming(fingerprint, other), other_id) for other_id, other in rows
-                       if hamming(fingerprint, other) <= NEAR_DUPLICATE_DISTANCE)
-        for _, other_id in close[:5]:
-            other = session.get(Article, other_id)
-            if other and other.story_id and word_overlap(
-                    text, f"{other.title}\n{other.body or other.summary}") >= NEAR_DUPLICATE_OVERLAP:
-                return other.story_id
-    return _translation_story(session, article_id, text) or article_id
-
-
-def _translation_story(session: Session, article_id: int, text: str) -> int | None:
-    """The story of the same report in another language, by shared anchors (see
-    core.crosslingual), among articles first seen in the last two days."""
-    article = session.get(Article, article_id)
-    if article is None:
-        return None
-    mine = signature(text)
-    since = utcnow() - TRANSLATION_WINDOW
-    candidates = session.exec(
-        select(Article).where(Article.first_seen >= since, Article.id != article_id,
-                              Article.language != article.language)
-    ).all()
-    best: tuple[float, int] | None = None
-    for other in candidates:
-        agreement = compare(mine, signature(f"{other.title}\n{other.body or other.summary}"))
-        if agreement.same_story and other.story_id and (best is None or agreement.overlap > best[0]):
-            best = (agreement.overlap, other.story_id)
-    if best:
-        log.info("article %d joins story %d (same report in %s)", article_id, best[1],
-                 "another language")
-    return best[1] if best else None
 
 
 def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
@@ -130,22 +71,26 @@ def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
                 stats.alert_ids.append(alert_id)
 
 
-def _insert(session: Session, item: ArticleItem, text_hash: str) -> Article | None:
+def _insert(session: Session, item: ArticleItem, text_hash: str,
+            stories: StoryIndex) -> Article | None:
     now = utcnow()
     published, flag = settle_published(item.published, now)
     text = f"{item.title}\n{item.body or item.summary}"
     fingerprint = simhash(text)
+    anchors = signature(text)
     article_id = insert_ignore(session, Article, {
         "url_hash": item.url_hash, "url": item.url, "source": item.source,
         "language": item.language, "title": item.title, "summary": item.summary,
         "body": item.body, "author": item.author[:500], "tags": json.dumps(item.tags, ensure_ascii=False),
         "published": published, "published_flag": flag, "first_seen": now, "updated_at": now,
         "content_hash": text_hash, "feed_hash": item.feed_hash, "simhash": fingerprint,
+        "anchors": " ".join(sorted(anchors)),
         "revision": 1, "extraction": item.extraction,
     })
     if article_id is None:
         return None
-    story = find_story(session, article_id, text_hash, fingerprint, text)
+    story = stories.find(article_id, text_hash, fingerprint, anchors, item.language, text)
+    stories.add(article_id, story, item.language, fingerprint, anchors, now)
     session.execute(update(Article).where(col(Article.id) == article_id).values(story_id=story))
     return session.get(Article, article_id)
 
@@ -165,7 +110,9 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     article.body = item.body or article.body
     article.content_hash = text_hash
     article.feed_hash = item.feed_hash
-    article.simhash = simhash(f"{article.title}\n{article.body or article.summary}")
+    text = f"{article.title}\n{article.body or article.summary}"
+    article.simhash = simhash(text)
+    article.anchors = " ".join(sorted(signature(text)))
     article.revision += 1
     article.updated_at = utcnow()
     article.extraction = item.extraction
@@ -177,13 +124,15 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
                  channels: Sequence[str]) -> IngestStats:
     """Store a source's items and validators; match new and revised articles."""
     stats = IngestStats()
+    stories: StoryIndex | None = None
     for item in result.items:
         if not item.title and not item.body:
             continue
         text_hash = content_hash(item.title, item.body or item.summary)
         existing = session.exec(select(Article).where(Article.url_hash == item.url_hash)).first()
         if existing is None:
-            article = _insert(session, item, text_hash)
+            stories = stories or StoryIndex(session)
+            article = _insert(session, item, text_hash, stories)
             if article is None:  # another writer stored it a moment ago
                 continue
             stats.new += 1

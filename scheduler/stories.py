@@ -1,0 +1,125 @@
+"""Story clusters: which stored story a new article belongs to.
+
+1. the same text (content hash) anywhere: that article's story;
+2. a near-duplicate (republished, lightly edited, syndicated) first seen in the
+   last week: SimHash within NEAR_DUPLICATE_DISTANCE bits as the cheap filter,
+   confirmed by word overlap, so two stories on one topic are not merged;
+3. the same report in another language in the last two days: shared numbers,
+   dates and transliterated names (core.crosslingual), found through an inverted
+   index over those anchors so the cost does not grow with the square of the window.
+
+The index is loaded once per transaction and kept in step as articles are added.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from core.crosslingual import compare
+from core.hashing import NEAR_DUPLICATE_DISTANCE, NEAR_DUPLICATE_OVERLAP, hamming, word_overlap
+from core.models import Article, utcnow
+
+log = logging.getLogger(__name__)
+
+CLUSTER_WINDOW = timedelta(days=7)
+TRANSLATION_WINDOW = timedelta(days=2)
+# An anchor carried by more recent articles than this (a dateline's day, "Moscow")
+# finds no translation on its own.
+COMMON_ANCHOR = 50
+
+
+@dataclass
+class _Entry:
+    article_id: int
+    story_id: int
+    language: str
+    simhash: int
+    anchors: frozenset[str]
+    first_seen: datetime
+
+
+class StoryIndex:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.now = utcnow()
+        columns = [Article.id, Article.story_id, Article.language, Article.simhash,
+                   Article.anchors, Article.first_seen]
+        rows = session.execute(
+            sa_select(*columns)  # type: ignore[call-overload]
+            .where(Article.first_seen >= self.now - CLUSTER_WINDOW)
+            .order_by(col(Article.id))
+        ).all()
+        self.entries: list[_Entry] = []
+        self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
+        for article_id, story_id, language, fingerprint, anchors, first_seen in rows:
+            if article_id is not None:
+                self.add(article_id, story_id or article_id, language, fingerprint,
+                         frozenset(anchors.split()), first_seen)
+
+    def add(self, article_id: int, story_id: int, language: str, fingerprint: int,
+            anchors: frozenset[str], first_seen: datetime | None = None) -> None:
+        entry = _Entry(article_id, story_id, language, fingerprint, anchors,
+                       first_seen or self.now)
+        self.entries.append(entry)
+        for anchor in anchors:
+            self.by_anchor[anchor].append(entry)
+
+    def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
+             language: str, text: str) -> int:
+        """The story for a just-inserted article (its own id when it starts one)."""
+        twin = self.session.exec(
+            select(Article.story_id)
+            .where(Article.content_hash == text_hash, Article.id != article_id)
+            .order_by(col(Article.id)).limit(1)
+        ).first()
+        if twin:
+            return twin
+        return (self._near_duplicate(article_id, fingerprint, text)
+                or self._translation(article_id, anchors, language)
+                or article_id)
+
+    def _near_duplicate(self, article_id: int, fingerprint: int, text: str) -> int | None:
+        if not fingerprint:
+            return None
+        close = sorted((hamming(fingerprint, e.simhash), e.article_id, e.story_id)
+                       for e in self.entries
+                       if e.article_id != article_id and e.simhash
+                       and hamming(fingerprint, e.simhash) <= NEAR_DUPLICATE_DISTANCE)
+        for _, other_id, story_id in close[:5]:
+            other = self.session.get(Article, other_id)
+            if other and word_overlap(text, f"{other.title}\n{other.body or other.summary}") \
+                    >= NEAR_DUPLICATE_OVERLAP:
+                return story_id
+        return None
+
+    def _translation(self, article_id: int, anchors: frozenset[str], language: str) -> int | None:
+        since = self.now - TRANSLATION_WINDOW
+        shared: Counter[int] = Counter()
+        candidates: dict[int, _Entry] = {}
+        for anchor in anchors:
+            posting = self.by_anchor.get(anchor, [])
+            if len(posting) > COMMON_ANCHOR:
+                continue
+            for entry in posting:
+                if entry.language != language and entry.article_id != article_id \
+                        and entry.first_seen >= since:
+                    shared[entry.article_id] += 1
+                    candidates[entry.article_id] = entry
+        best: tuple[float, _Entry] | None = None
+        for other_id, _count in shared.most_common(10):
+            entry = candidates[other_id]
+            agreement = compare(anchors, entry.anchors)
+            if agreement.same_story and (best is None or agreement.overlap > best[0]):
+                best = (agreement.overlap, entry)
+        if best is None:
+            return None
+        log.info("article %d joins story %d: the same report in %s (shared: %s)", article_id,
+                 best[1].story_id, best[1].language, " ".join(sorted(compare(anchors,
+                                                                             best[1].anchors).shared)))
+        return best[1].story_id

@@ -1,0 +1,118 @@
+"""Dedupe, revisions and story clusters at the storage layer, on SQLite and PostgreSQL:
+the number of stories and alerts is exactly what a reader would expect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from alerts.rules import RuleSet
+from core.db import make_engine, session_scope
+from core.models import Alert, Article, ArticleRevision
+from core.urls import canonical_url, url_hash
+from crawler.items import ArticleItem, SourceResult
+from scheduler.ingest import IngestStats, store_result
+
+ALIASES = {
+    "georgia": ["Georgia", "Tbilisi", "Грузия", "Тбилиси"],
+    "russia": ["Russia", "Moscow", "Россия", "Москва"],
+}
+
+
+@dataclass
+class Spec:
+    name: str
+    query: str
+    channels: list[str] = field(default_factory=lambda: ["console"])
+    min_score: float = 0.0
+
+
+RULES = RuleSet.compile([Spec("ge-ru", "@georgia AND @russia"),
+                         Spec("visas", "visa* OR виз*")], ALIASES)
+
+LAVROV = ("Russian Foreign Minister Sergey Lavrov said on Thursday that Moscow is ready to restore "
+          "diplomatic relations with Tbilisi if Georgia shows political will. He added that direct "
+          "flights resumed in 2023 had benefited both countries and that the visa regime for "
+          "Georgian citizens, lifted the same year, would stay. Lavrov spoke after talks with "
+          "Abkhaz leaders in Moscow, where he also discussed the Geneva International Discussions.")
+LAVROV_EDITED = LAVROV.replace("on Thursday", "on Thursday evening").replace(
+    "had benefited both countries", "had benefited the two countries")
+LAVROV_RU = ("МОСКВА, 20 ноября. /ТАСС/. Глава МИД России Сергей Лавров заявил в четверг, что Москва "
+             "готова восстановить дипломатические отношения с Тбилиси, если Грузия проявит "
+             "политическую волю. Прямые рейсы, возобновленные в 2023 году, и отмена визового режима "
+             "для граждан Грузии остаются в силе, добавил Лавров после переговоров в Москве.")
+LAVROV_EN_DATELINE = "MOSCOW, November 20. /TASS/. " + LAVROV.replace(
+    "Sergey Lavrov said", "Sergey Lavrov said in Moscow")
+
+
+def item(source: str, url: str, title: str, body: str, language: str = "en") -> ArticleItem:
+    canonical = canonical_url(url, force_https=True)
+    return ArticleItem(source=source, url=canonical, url_hash=url_hash(canonical), title=title,
+                       body=body, language=language, feed_hash=url + title + body[:20])
+
+
+def store(engine: Engine, source: str, *items: ArticleItem) -> IngestStats:
+    result = SourceResult(source=source, outcome="ok", items=list(items))
+    with session_scope(engine) as session:
+        return store_result(session, result, RULES, ["console"])
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    return make_engine(database_url)
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as session:
+        articles = session.exec(select(Article)).all()
+        alerts = session.exec(select(Alert)).all()
+    return len(articles), len({a.story_id for a in articles}), len(alerts)
+
+
+def test_url_variants_from_two_feeds_are_one_article(engine: Engine) -> None:
+    first = store(engine, "civil_en", item("civil_en", "https://civil.ge/archives/1", "Lavrov on ties", LAVROV))
+    again = store(engine, "civil_en", item("civil_en", "http://civil.ge/archives/1/?utm_source=rss#c",
+                                           "Lavrov on ties", LAVROV))
+    assert (first.new, again.new) == (1, 0)
+    assert counts(engine) == (1, 1, 2)  # two rules matched: ge-ru and visas
+
+
+def test_republished_text_elsewhere_joins_the_story_and_alerts_once(engine: Engine) -> None:
+    store(engine, "tass_en", item("tass_en", "https://tass.com/politics/1", "Lavrov on ties", LAVROV))
+    stats = store(engine, "sputnik_en",
+                  item("sputnik_en", "https://sputnikglobe.com/20261120/lavrov-1.html",
+                       "Lavrov: Moscow ready to restore ties", LAVROV_EDITED))
+    assert stats.new == 1 and stats.alerts == 0  # same story: its alerts exist already
+    assert counts(engine) == (2, 1, 2)
+
+
+def test_revision_updates_keeps_history_and_alerts_only_on_new_matches(engine: Engine) -> None:
+    url = "https://mid.ru/en/foreign_policy/news/1/"
+    store(engine, "mid_en", item("mid_en", url, "Comment on Georgia", "Text about Tbilisi and Moscow."))
+    assert counts(engine) == (1, 1, 1)
+    revised = store(engine, "mid_en", item("mid_en", url, "Comment on Georgia",
+                                           "Text about Tbilisi and Moscow, and the visa regime."))
+    assert (revised.new, revised.updated, revised.alerts) == (0, 1, 1)  # visas newly matches
+    unchanged_rules = store(engine, "mid_en", item("mid_en", url, "Comment on Georgia",
+                                                   "Tbilisi, Moscow and visas: final text."))
+    assert (unchanged_rules.updated, unchanged_rules.alerts) == (1, 0)
+    with Session(engine) as session:
+        article = session.exec(select(Article)).one()
+        history = session.exec(select(ArticleRevision)).all()
+    assert article.revision == 3 and len(history) == 2
+    assert article.body == "Tbilisi, Moscow and visas: final text."
+
+
+def test_english_and_russian_versions_of_one_agency_story_cluster(engine: Engine) -> None:
+    store(engine, "tass_en", item("tass_en", "https://tass.com/politics/2", "Lavrov on Georgia",
+                                  LAVROV_EN_DATELINE))
+    store(engine, "tass_ru", item("tass_ru", "https://tass.ru/politika/2", "Лавров о Грузии",
+                                  LAVROV_RU, "ru"))
+    store(engine, "tass_ru", item("tass_ru", "https://tass.ru/ekonomika/3", "Нефть подорожала",
+                                  "МОСКВА, 20 ноября. /ТАСС/. Цены на нефть марки Brent выросли на "
+                                  "2%, следует из данных биржи ICE.", "ru"))
+    articles, stories, _ = counts(engine)
+    assert (articles, stories) == (3, 2)
