@@ -1,0 +1,216 @@
+"""Dates as the sites print them → timezone-aware UTC datetimes.
+
+Feeds say RFC 822 (often with zone abbreviations Python does not know, like MSK),
+pages say ISO 8601, Unix timestamps (Sputnik's ``data-unixtime``) or local wall-clock
+time with no zone at all (mid.ru prints Moscow time). Nothing here depends on the
+process's own time zone: naive values are placed in an explicit ``default_tz``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["month_number", "parse_datetime", "settle_published"]
+
+# Years outside this window are garbage (a counter, a price, a phone number).
+_MIN_YEAR, _MAX_YEAR = 1990, 2100
+
+# Offsets in hours of the abbreviations seen in feeds; email.utils knows only the US ones
+# and silently treats the rest (MSK!) as UTC.
+_ZONES: dict[str, float] = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "BST": 1, "CET": 1, "CEST": 2, "WEST": 1, "EET": 2, "EEST": 3,
+    "MSK": 3, "MSD": 4, "GET": 4, "AMT": 4, "AZT": 4, "TRT": 3,
+}
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# Three-letter stems: English, Russian (genitive, nominative and abbreviated forms
+# share them; "мая"/"май" both mean May) and Georgian.
+_MONTH_STEMS: dict[str, int] = {m[:3]: i for i, m in enumerate(_MONTHS, 1)}
+_MONTH_STEMS.update({s: i for i, s in enumerate(
+    ("янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"), 1)})
+_MONTH_STEMS["май"] = 5
+_MONTH_STEMS.update({s: i for i, s in enumerate(
+    ("იან", "თებ", "მარ", "აპრ", "მაი", "ივნ", "ივლ", "აგვ", "სექ", "ოქტ", "ნოე", "დეკ"), 1)})
+
+_WORD = r"[^\W\d_]{3,12}\.?"
+_TIME = r"(?:[T,\s]+(?:в\s+)?(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+_ZONE = r"(?:\s*(?:([+-])(\d{2}):?(\d{2})|\b([A-Za-z]{1,5})\b))?"
+_RFC822 = re.compile(
+    rf"^(?:[^\W\d_]{{2,12}}\.?,?\s+)?(\d{{1,2}})\s+({_WORD})\s+(\d{{2,4}})\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?{_ZONE}$"
+)
+# "20 ноября 2026 г., 14:05", "20 November 2026", "20 ნოემბერი, 2026"
+_DAY_MONTH_YEAR = re.compile(rf"^(\d{{1,2}})\s+({_WORD}),?\s+(\d{{4}})(?:\s*г\.?)?,?{_TIME}$")
+# "November 20, 2026 2:05"
+_MONTH_DAY_YEAR = re.compile(rf"^({_WORD})\s+(\d{{1,2}}),?\s+(\d{{4}}),?{_TIME}$")
+# "20.11.2026 14:05", "20/11/2026": day first, as everywhere these sources publish.
+_NUMERIC = re.compile(rf"^(\d{{1,2}})[./](\d{{1,2}})[./](\d{{4}}),?{_TIME}$")
+_TIMESTAMP = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+_COMMENT = re.compile(r"\([^)]*\)")
+_ISO_SPACE_ZONE = re.compile(r"(\d)\s+([+-]\d{2}:?\d{2}|Z)$")
+
+
+def month_number(word: str) -> int | None:
+    """1–12 for an English, Russian or Georgian month name or abbreviation."""
+    word = word.strip().rstrip(".").lower()
+    if len(word) < 3:
+        return None
+    return _MONTH_STEMS.get(word[:3])
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _finish(value: datetime, default_tz: str) -> datetime | None:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_zone(default_tz))
+    try:
+        result = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return result if _MIN_YEAR <= result.year <= _MAX_YEAR else None
+
+
+def _build(year: int, month: int, day: int, hour: str | None, minute: str | None,
+           second: str | None) -> datetime | None:
+    if year < 100:  # RFC 822 two-digit years
+        year += 2000 if year < 70 else 1900
+    try:
+        return datetime(year, month, day, int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+
+
+def _from_timestamp(number: float) -> datetime | None:
+    if number > 1e11:  # milliseconds
+        number /= 1000
+    try:
+        value = datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
+
+
+def _with_zone(value: datetime, sign: str | None, hh: str | None, mm: str | None,
+               abbr: str | None) -> datetime:
+    if sign and hh and mm:
+        offset = timedelta(hours=int(hh), minutes=int(mm))
+        return value.replace(tzinfo=_fixed(-offset if sign == "-" else offset))
+    if abbr and abbr.upper() in _ZONES:
+        return value.replace(tzinfo=_fixed(timedelta(hours=_ZONES[abbr.upper()])))
+    return value  # no zone, or one we do not know: the caller's default zone applies
+
+
+def _fixed(offset: timedelta) -> tzinfo:
+    return timezone(offset)
+
+
+def _normalise_months(text: str) -> str:
+    """Replace any month word by its English name, so strptime's %B reads it in any locale."""
+    def swap(match: re.Match[str]) -> str:
+        number = month_number(match.group(0))
+        return _MONTHS[number - 1].capitalize() if number else match.group(0)
+
+    return re.sub(r"[^\W\d_]{3,}\.?", swap, text)
+
+
+def _strptime(text: str, formats: Sequence[str]) -> datetime | None:
+    for fmt in formats:
+        candidate = text
+        if "%b" in fmt or "%B" in fmt:
+            fmt = fmt.replace("%b", "%B")
+            candidate = _normalise_months(text)
+        try:
+            return datetime.strptime(candidate, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _rfc822(text: str) -> datetime | None:
+    match = _RFC822.match(_COMMENT.sub("", text).strip())
+    if not match:
+        return None
+    day, month_word, year, hour, minute, second, sign, hh, mm, abbr = match.groups()
+    month = month_number(month_word)
+    value = _build(int(year), month, int(day), hour, minute, second) if month else None
+    return _with_zone(value, sign, hh, mm, abbr) if value else None
+
+
+def _iso(text: str) -> datetime | None:
+    text = _ISO_SPACE_ZONE.sub(r"\1\2", text)
+    if not re.match(r"^\d{4}-?\d{2}-?\d{2}", text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _loose(text: str) -> datetime | None:
+    """Human forms: '20 ноября 2026, 14:05', 'November 20, 2026', '20.11.2026 14:05'."""
+    if match := _DAY_MONTH_YEAR.match(text):
+        day, word, year, hour, minute, second = match.groups()
+        month = month_number(word)
+        return _build(int(year), month, int(day), hour, minute, second) if month else None
+    if match := _MONTH_DAY_YEAR.match(text):
+        word, day, year, hour, minute, second = match.groups()
+        month = month_number(word)
+        return _build(int(year), month, int(day), hour, minute, second) if month else None
+    if match := _NUMERIC.match(text):
+        day, month_text, year, hour, minute, second = match.groups()
+        return _build(int(year), int(month_text), int(day), hour, minute, second)
+    return None
+
+
+def parse_datetime(value: str | int | float | None, default_tz: str = "UTC",
+                   formats: Sequence[str] = ()) -> datetime | None:
+    """Any date a source prints → aware UTC datetime, or None when it is not a date.
+
+    Naive values (no zone in the text) are wall-clock time in ``default_tz``. ``formats``
+    are strptime patterns tried first; month names may be English, Russian or Georgian.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return _from_timestamp(float(value))
+    text = " ".join(str(value).replace("\xa0", " ").split())
+    if not text:
+        return None
+    parsed = _strptime(text, formats) if formats else None
+    if parsed is None and _TIMESTAMP.match(text):
+        return _from_timestamp(float(text))
+    for parser in (_iso, _rfc822, _loose):
+        if parsed is not None:
+            break
+        parsed = parser(text)
+    return _finish(parsed, default_tz) if parsed is not None else None
+
+
+def settle_published(published: datetime | None, first_seen: datetime, *,
+                     future_slack: timedelta = timedelta(minutes=10)) -> tuple[datetime, str]:
+    """The date to store and why it was replaced: ``"missing"``, ``"future"`` or ``""``.
+
+    A missing date, or one further in the future than ``future_slack`` (a wrong zone,
+    a scheduled post), is replaced by when we first saw the item.
+    """
+    first_seen = first_seen if first_seen.tzinfo else first_seen.replace(tzinfo=UTC)
+    first_seen = first_seen.astimezone(UTC)
+    if published is None:
+        return first_seen, "missing"
+    published = published if published.tzinfo else published.replace(tzinfo=UTC)
+    published = published.astimezone(UTC)
+    if published - first_seen > future_slack:
+        return first_seen, "future"
+    return published, ""

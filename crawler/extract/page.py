@@ -1,0 +1,221 @@
+"""An article page → title, lead, body, date, author, tags, language.
+
+Order of trust: the source's configured selectors, then what the page embeds about
+itself (JSON-LD, microdata), then trafilatura's boilerplate removal, then the
+OpenGraph description as a last resort. ``method`` records which one gave the body,
+so a source whose selectors went stale shows up as "trafilatura" in the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel import Selector
+
+from core.config import ExtractConfig
+from crawler.dates import parse_datetime
+from crawler.extract.metadata import (
+    Metadata,
+    canonical_link,
+    read_jsonld,
+    read_microdata,
+    read_opengraph,
+)
+from crawler.extract.text import collapse, element_paragraphs, element_text, script_language
+
+log = logging.getLogger(__name__)
+
+# Never article text, whatever the selectors say.
+NOISE = "script, style, noscript, template, nav, iframe, svg, canvas, button, select, form[role=search]"
+MAX_AUTHOR = 120  # longer "bylines" are a selector catching a sentence
+MIN_TRAFILATURA = 80  # shorter output is a cookie banner or a caption, not an article
+CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
+
+
+@dataclass
+class ExtractedPage:
+    title: str = ""
+    lead: str = ""
+    body: str = ""
+    published: datetime | None = None
+    author: str = ""
+    tags: list[str] = field(default_factory=list)
+    language: str = ""
+    method: str = "none"
+    canonical_url: str = ""
+
+
+def _nodes(sel: Selector, query: str) -> list[Selector]:
+    try:
+        return list(sel.css(query))
+    except (SelectorError, ValueError, etree.XPathError) as exc:
+        log.warning("bad selector %r: %s", query, exc)
+        return []
+
+
+def _values(sel: Selector, query: str) -> list[str]:
+    """What a configured selector yields: ::text/::attr() strings as they are, else each
+    matched element's whole text."""
+    values = []
+    for node in _nodes(sel, query):
+        value = collapse(node.root) if isinstance(node.root, str) else element_text(node.root)
+        if value:
+            values.append(value)
+    return values
+
+
+def _single(sel: Selector, queries: list[str]) -> str:
+    """The first selector that yields text; ::text pieces of one element are joined."""
+    for query in queries:
+        values = _values(sel, query)
+        if values:
+            return " ".join(values) if "::text" in query else values[0]
+    return ""
+
+
+def _paragraphs(sel: Selector, queries: list[str]) -> list[str]:
+    for query in queries:
+        nodes = _nodes(sel, query)
+        chosen = {id(n.root) for n in nodes if not isinstance(n.root, str)}
+        paragraphs: list[str] = []
+        for node in nodes:
+            root = node.root
+            if isinstance(root, str):
+                paragraphs += [collapse(root)] if collapse(root) else []
+            elif not any(id(a) in chosen for a in root.iterancestors()):  # nested match: once
+                paragraphs += element_paragraphs(root)
+        if paragraphs:
+            return paragraphs
+    return []
+
+
+def _remove(sel: Selector, query: str) -> None:
+    for node in _nodes(sel, query):
+        root = node.root
+        if isinstance(root, str) or root.getparent() is None:
+            continue
+        root.drop_tree()  # keeps the tail text, which belongs to the parent
+
+
+def _published(sel: Selector, rules: ExtractConfig) -> datetime | None:
+    """First value of each selector; split date and time parts are joined first."""
+    parts = [values[0] for values in (_values(sel, q) for q in rules.published) if values]
+    candidates = ([" ".join(parts)] if len(parts) > 1 else []) + parts
+    for candidate in candidates:
+        value = parse_datetime(candidate, rules.timezone, rules.date_formats)
+        if value is not None:
+            return value
+    return None
+
+
+def _trafilatura(html: str, url: str) -> list[str]:
+    try:
+        import trafilatura
+    except ImportError:  # optional at run time: the other methods still work
+        log.warning("trafilatura is not importable; skipping its fallback")
+        return []
+    try:
+        text = trafilatura.extract(
+            html, url=url or None, favor_precision=True, include_comments=False,
+            include_tables=False, include_images=False, include_links=False,
+            output_format="txt", deduplicate=False, with_metadata=False,
+        )
+    except Exception as exc:  # it raises assorted errors on odd markup; a fallback must not
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        return []
+    paragraphs = [collapse(line) for line in (text or "").splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    return paragraphs if sum(map(len, paragraphs)) >= MIN_TRAFILATURA else []
+
+
+def _language(declared: str, body: str, hint: str) -> str:
+    """<html lang>, unless the body's script contradicts it (templates lie; scripts don't)."""
+    declared = declared.strip().replace("_", "-").split("-")[0].lower()
+    hint = hint.lower()
+    script = script_language(body)
+    if script == "ka":
+        return "ka"
+    if script == "ru":
+        return declared if declared in CYRILLIC_LANGUAGES else "ru"
+    if script == "latin":
+        for candidate in (declared, hint):
+            if candidate and candidate not in CYRILLIC_LANGUAGES and candidate != "ka":
+                return candidate
+        return "en"
+    return declared or hint
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v), values[-1])
+
+
+def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str = "") -> ExtractedPage:
+    """Extract an article from a page's HTML; never raises on bad markup."""
+    if not html or not html.strip():
+        return ExtractedPage(language=language_hint)
+    try:
+        sel = Selector(text=html, type="html")
+    except (ValueError, etree.ParserError):
+        return ExtractedPage(language=language_hint)
+    if sel.root is None or isinstance(sel.root, str):
+        return ExtractedPage(language=language_hint)
+    metas: list[Metadata] = [read_jsonld(sel, url), read_microdata(sel, url), read_opengraph(sel, url)]
+    jsonld, microdata, opengraph = metas
+    declared = _first(sel.xpath("/html/@lang").get(), sel.xpath("/html/@xml:lang").get(),
+                      jsonld.language, opengraph.language, "")
+    canonical = canonical_link(sel, url) or opengraph.url
+    page_title = collapse(sel.xpath("//title/text()").get() or "")
+
+    _remove(sel, NOISE)
+    for query in rules.drop:
+        _remove(sel, query)
+
+    method, body = "selectors", _paragraphs(sel, rules.body)
+    if not body:
+        method, body = "jsonld", jsonld.body
+    if not body:
+        method, body = "microdata", microdata.body
+    if not body:
+        method, body = "trafilatura", _trafilatura(sel.get(), url)
+    if not body and opengraph.description:
+        method, body = "opengraph", [opengraph.description]
+    if not body:
+        method = "none"
+
+    author = _single(sel, rules.author)
+    author = author if len(author) <= MAX_AUTHOR else ""
+    author = _first(author, *(m.author for m in metas), "")
+    if author and body and body[-1] == author and len(body) > 1:
+        body = body[:-1]  # TASS signs an article with its last paragraph
+
+    published = _published(sel, rules)
+    for meta in metas:
+        if published is None and meta.published:
+            published = parse_datetime(meta.published, rules.timezone, rules.date_formats)
+
+    tags: list[str] = []
+    for query in rules.tags:
+        tags = list(dict.fromkeys(v.lstrip("#").strip() for v in _values(sel, query)))
+        if tags:
+            break
+    tags = [t for t in _first(tags, *(m.tags for m in metas), []) if t]
+
+    title = _first(_single(sel, rules.title), *(m.title for m in metas), page_title, "")
+    lead = _first(_single(sel, rules.lead), *(m.description for m in metas), "")
+    text = "\n\n".join(body)
+    return ExtractedPage(
+        title=title,
+        lead=lead,
+        body=text,
+        published=published,
+        author=author,
+        tags=tags,
+        language=_language(declared, text or title, language_hint),
+        method=method,
+        canonical_url=canonical,
+    )

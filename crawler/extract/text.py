@@ -1,0 +1,134 @@
+"""HTML → plain text with paragraph breaks, and the script a text is written in.
+
+Shared by page extraction and feed parsing so that a feed's full text and a page's
+body come out in the same shape: paragraphs of collapsed whitespace joined by "\\n\\n".
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+# Elements whose text is never article text.
+SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
+    "button", "select", "option", "head", "title", "meta", "link",
+})
+# Elements that end a paragraph.
+BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "table", "tr", "td", "th", "section", "article", "aside", "header",
+    "footer", "figure", "figcaption", "main", "hr", "address", "details", "summary", "form",
+})
+# nbsp, zero-width characters, soft hyphen: invisible on the page, noise in matching.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"\s+")
+_LOOKS_HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*|!--)[^<]*>")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+
+
+def collapse(text: str) -> str:
+    """One line: invisible characters gone, every whitespace run (nbsp too) one space."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text.replace("\xa0", " "))).strip()
+
+
+def element_paragraphs(element: Any) -> list[str]:
+    """The visible text of an lxml element, one string per block-level paragraph."""
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = collapse("".join(buffer))
+        if text:
+            paragraphs.append(text)
+        buffer.clear()
+
+    def walk(node: Any) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag:  # comment or processing instruction: only its tail is text
+            return
+        name = tag.rsplit("}", 1)[-1].lower()
+        if name in SKIP_TAGS:
+            return
+        block = name in BLOCK_TAGS
+        if block:
+            flush()
+        if node.text:
+            buffer.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if block:
+            flush()
+
+    walk(element)
+    flush()
+    return paragraphs
+
+
+def element_text(element: Any) -> str:
+    """An element's visible text on one line."""
+    return " ".join(element_paragraphs(element))
+
+
+def html_paragraphs(fragment: str) -> list[str]:
+    """Paragraphs of an HTML fragment (a feed's full text, a JSON-LD articleBody)."""
+    if not fragment or not fragment.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return []
+    return element_paragraphs(root)
+
+
+def plain_paragraphs(text: str) -> list[str]:
+    """Paragraphs of text that may or may not be HTML; entities are unescaped once."""
+    if _LOOKS_HTML.search(text):
+        return html_paragraphs(text)
+    if _ENTITY.search(text):
+        text = htmllib.unescape(text)
+    return [p for p in (collapse(line) for line in text.splitlines()) if p]
+
+
+def plain_text(text: str) -> str:
+    """Text that may be HTML → one line of plain text."""
+    return " ".join(plain_paragraphs(text))
+
+
+def script_language(text: str, minimum: int = 20) -> str:
+    """"ka", "ru" or "latin" for the script most letters are in; "" when too few letters."""
+    georgian = cyrillic = latin = 0
+    for char in text:
+        code = ord(char)
+        if 0x10A0 <= code <= 0x10FF or 0x1C90 <= code <= 0x1CBF or 0x2D00 <= code <= 0x2D2F:
+            georgian += 1
+        elif 0x0400 <= code <= 0x052F:
+            cyrillic += 1
+        elif (char.isascii() and char.isalpha()) or 0x00C0 <= code <= 0x024F:
+            latin += 1
+    total = georgian + cyrillic + latin
+    if total < minimum:
+        return ""
+    best = max((georgian, "ka"), (cyrillic, "ru"), (latin, "latin"))
+    return best[1]
+
+
+_CYRILLIC_WORD = re.compile("[\u0400-\u04ff]{2,}")
+
+
+def cyrillic_share(text: str) -> float:
+    """Share of the letters of ``text`` that are in Cyrillic words (0 when it has none).
+
+    Words, not letters: Latin-1 text read as cp1251 also turns into Cyrillic letters,
+    but scattered one by one inside Latin words ("cafР№"), never whole words.
+    """
+    letters = sum(1 for c in text if c.isalpha())
+    if not letters:
+        return 0.0
+    return sum(len(w) for w in _CYRILLIC_WORD.findall(text)) / letters
