@@ -71,6 +71,20 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
+SKETCH_SIZE = 6
+
+
+def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
+    """The ``size`` words of the text with the smallest hashes (a bottom-k MinHash sketch).
+
+    Texts whose word sets overlap by Jaccard J share their minimum-hash word with
+    probability J, and some word of their sketches with a far higher one, so the
+    sketch words index near-duplicate candidates without comparing every pair.
+    """
+    words = {w for w in normalised_words(text) if len(w) > 2}
+    return frozenset(sorted(words, key=_feature_hash)[:size])
+
+
 def word_overlap(a: str, b: str) -> float:
     """Jaccard overlap of the two texts' word sets (0..1)."""
     left, right = set(normalised_words(a)), set(normalised_words(b))

@@ -75,6 +75,8 @@ class Article(SQLModel, table=True):
     content_hash: str = Field(index=True, max_length=64)
     feed_hash: str = Field(default="", max_length=64)
     simhash: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # bottom-k word sketch, space-separated (core.hashing.sketch)
+    sketch: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # numbers, dates and transliterated names, space-separated (core.crosslingual)
     anchors: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     story_id: int | None = None

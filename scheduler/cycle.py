@@ -12,11 +12,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
+
 from alerts.channels import build_channels
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.rules import RuleSet
-from sqlalchemy import Engine
-
 from core.config import Settings, SourceConfig
 from core.db import make_engine, session_scope
 from crawler.items import SourcePlan, SourceResult

@@ -14,11 +14,11 @@ import logging
 import signal
 from datetime import timedelta
 
-from alerts.outbox import deliver_digest, deliver_due
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from alerts.outbox import deliver_digest, deliver_due
 from core.config import Settings, load_settings
 from core.db import ping, session_scope
 from core.errors import MonitorError

@@ -14,13 +14,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from alerts.rules import Document, RuleMatch, RuleSet
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from alerts.rules import Document, RuleMatch, RuleSet
 from core.crosslingual import signature
 from core.db import insert_ignore
-from core.hashing import content_hash, simhash
+from core.hashing import content_hash, simhash, sketch
 from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
 from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
@@ -78,19 +78,20 @@ def _insert(session: Session, item: ArticleItem, text_hash: str,
     text = f"{item.title}\n{item.body or item.summary}"
     fingerprint = simhash(text)
     anchors = signature(text)
+    words = sketch(text)
     article_id = insert_ignore(session, Article, {
         "url_hash": item.url_hash, "url": item.url, "source": item.source,
         "language": item.language, "title": item.title, "summary": item.summary,
         "body": item.body, "author": item.author[:500], "tags": json.dumps(item.tags, ensure_ascii=False),
         "published": published, "published_flag": flag, "first_seen": now, "updated_at": now,
         "content_hash": text_hash, "feed_hash": item.feed_hash, "simhash": fingerprint,
-        "anchors": " ".join(sorted(anchors)),
+        "anchors": " ".join(sorted(anchors)), "sketch": " ".join(sorted(words)),
         "revision": 1, "extraction": item.extraction,
     })
     if article_id is None:
         return None
-    story = stories.find(article_id, text_hash, fingerprint, anchors, item.language, text)
-    stories.add(article_id, story, item.language, fingerprint, anchors, now)
+    story = stories.find(article_id, text_hash, fingerprint, anchors, words, item.language, text)
+    stories.add(article_id, story, item.language, fingerprint, anchors, words, now)
     session.execute(update(Article).where(col(Article.id) == article_id).values(story_id=story))
     return session.get(Article, article_id)
 
@@ -113,6 +114,7 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     text = f"{article.title}\n{article.body or article.summary}"
     article.simhash = simhash(text)
     article.anchors = " ".join(sorted(signature(text)))
+    article.sketch = " ".join(sorted(sketch(text)))
     article.revision += 1
     article.updated_at = utcnow()
     article.extraction = item.extraction

@@ -2,8 +2,10 @@
 
 1. the same text (content hash) anywhere: that article's story;
 2. a near-duplicate (republished, lightly edited, syndicated) first seen in the
-   last week: SimHash within NEAR_DUPLICATE_DISTANCE bits as the cheap filter,
-   confirmed by word overlap, so two stories on one topic are not merged;
+   last week: candidates share a word of their bottom-k sketches (an inverted
+   index, so cost does not grow with the square of the window), pass a SimHash
+   distance filter, and are confirmed by word overlap, so two stories on one
+   topic are not merged;
 3. the same report in another language in the last two days: shared numbers,
    dates and transliterated names (core.crosslingual), found through an inverted
    index over those anchors so the cost does not grow with the square of the window.
@@ -41,6 +43,7 @@ class _Entry:
     language: str
     simhash: int
     anchors: frozenset[str]
+    sketch: frozenset[str]
     first_seen: datetime
 
 
@@ -49,7 +52,7 @@ class StoryIndex:
         self.session = session
         self.now = utcnow()
         columns = [Article.id, Article.story_id, Article.language, Article.simhash,
-                   Article.anchors, Article.first_seen]
+                   Article.anchors, Article.sketch, Article.first_seen]
         rows = session.execute(
             sa_select(*columns)  # type: ignore[call-overload]
             .where(Article.first_seen >= self.now - CLUSTER_WINDOW)
@@ -57,21 +60,25 @@ class StoryIndex:
         ).all()
         self.entries: list[_Entry] = []
         self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
-        for article_id, story_id, language, fingerprint, anchors, first_seen in rows:
+        self.by_word: dict[str, list[_Entry]] = defaultdict(list)
+        for article_id, story_id, language, fingerprint, anchors, words, first_seen in rows:
             if article_id is not None:
                 self.add(article_id, story_id or article_id, language, fingerprint,
-                         frozenset(anchors.split()), first_seen)
+                         frozenset(anchors.split()), frozenset(words.split()), first_seen)
 
     def add(self, article_id: int, story_id: int, language: str, fingerprint: int,
-            anchors: frozenset[str], first_seen: datetime | None = None) -> None:
-        entry = _Entry(article_id, story_id, language, fingerprint, anchors,
+            anchors: frozenset[str], words: frozenset[str],
+            first_seen: datetime | None = None) -> None:
+        entry = _Entry(article_id, story_id, language, fingerprint, anchors, words,
                        first_seen or self.now)
         self.entries.append(entry)
         for anchor in anchors:
             self.by_anchor[anchor].append(entry)
+        for word in words:
+            self.by_word[word].append(entry)
 
     def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
-             language: str, text: str) -> int:
+             words: frozenset[str], language: str, text: str) -> int:
         """The story for a just-inserted article (its own id when it starts one)."""
         twin = self.session.exec(
             select(Article.story_id)
@@ -80,17 +87,19 @@ class StoryIndex:
         ).first()
         if twin:
             return twin
-        return (self._near_duplicate(article_id, fingerprint, text)
+        return (self._near_duplicate(article_id, fingerprint, words, text)
                 or self._translation(article_id, anchors, language)
                 or article_id)
 
-    def _near_duplicate(self, article_id: int, fingerprint: int, text: str) -> int | None:
+    def _near_duplicate(self, article_id: int, fingerprint: int, words: frozenset[str],
+                        text: str) -> int | None:
         if not fingerprint:
             return None
-        close = sorted((hamming(fingerprint, e.simhash), e.article_id, e.story_id)
-                       for e in self.entries
-                       if e.article_id != article_id and e.simhash
-                       and hamming(fingerprint, e.simhash) <= NEAR_DUPLICATE_DISTANCE)
+        candidates = {e.article_id: e for word in words for e in self.by_word.get(word, ())
+                      if e.article_id != article_id and e.simhash}
+        distances = ((hamming(fingerprint, e.simhash), e.article_id, e.story_id)
+                     for e in candidates.values())
+        close = sorted(d for d in distances if d[0] <= NEAR_DUPLICATE_DISTANCE)
         for _, other_id, story_id in close[:5]:
             other = self.session.get(Article, other_id)
             if other and word_overlap(text, f"{other.title}\n{other.body or other.summary}") \

@@ -73,7 +73,8 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_url_variants_from_two_feeds_are_one_article(engine: Engine) -> None:
-    first = store(engine, "civil_en", item("civil_en", "https://civil.ge/archives/1", "Lavrov on ties", LAVROV))
+    first = store(engine, "civil_en",
+                  item("civil_en", "https://civil.ge/archives/1", "Lavrov on ties", LAVROV))
     again = store(engine, "civil_en", item("civil_en", "http://civil.ge/archives/1/?utm_source=rss#c",
                                            "Lavrov on ties", LAVROV))
     assert (first.new, again.new) == (1, 0)
