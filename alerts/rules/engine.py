@@ -1,0 +1,396 @@
+"""Compiled queries and the rule set.
+
+A document is tokenised once (title tokens first, then body tokens, with a gap
+between them so NEAR never spans the two); every term evaluates to the token
+positions it hits. AND and OR unite hits, NOT matches when its child has none,
+NEAR keeps the hits of both sides that lie within n words of each other (either
+order). A rule set indexes its rules by the 3-letter keys their queries cannot
+match without, so a document is evaluated only against rules that could match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from alerts.rules.parser import (
+    Alias,
+    And,
+    Meta,
+    Near,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    parse_alias_term,
+    parse_query,
+)
+from alerts.rules.snippet import make_snippet
+from core.stemming import stem
+from core.text import tokenize
+
+TITLE_GAP = 1000  # positions between the title's last token and the body's first
+TITLE_WEIGHT = 3.0
+KEY_LENGTH = 3
+
+
+class RuleError(ValueError):
+    """A rule whose query or aliases do not compile."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        self.rule = rule
+        super().__init__(f"rule {rule!r}: {message}")
+
+
+class RuleSpec(Protocol):
+    name: str
+    query: str
+    channels: list[str]
+    min_score: float
+
+
+@dataclass
+class Document:
+    title: str
+    body: str
+    source: str = ""
+    language: str = ""
+
+
+@dataclass
+class RuleMatch:
+    rule: str
+    channels: list[str]
+    score: float
+    matched: list[str]
+    snippet: str
+    highlights: list[tuple[int, int]]
+
+
+@dataclass
+class QueryResult:
+    positions: set[int]  # token positions hit (title tokens first)
+    matched: list[str]  # query terms that hit, as written
+    score: float
+
+
+class Prepared:
+    """A document tokenised once for every rule."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.title_tokens = tokenize(doc.title)
+        self.body_tokens = tokenize(doc.body)
+        self.words: list[str] = []
+        self.stems: list[str] = []
+        self.positions: list[int] = []
+        for offset, tokens in ((0, self.title_tokens),
+                               (len(self.title_tokens) + TITLE_GAP, self.body_tokens)):
+            for index, token in enumerate(tokens):
+                self.words.append(token.text)
+                self.stems.append(stem(token.text, doc.language or None))
+                self.positions.append(offset + index)
+        self.title_count = len(self.title_tokens)
+        self.by_stem: dict[str, list[int]] = {}
+        for i, value in enumerate(self.stems):
+            self.by_stem.setdefault(value, []).append(i)
+        self.keys = {w[:KEY_LENGTH] for w in self.words} | {s[:KEY_LENGTH] for s in self.stems}
+        self.source = doc.source.casefold()
+        self.language = doc.language.casefold()
+
+    def is_title(self, index: int) -> bool:
+        return index < self.title_count
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A term resolved against the alias table: ready to evaluate."""
+
+    kind: str
+    text: str
+    words: tuple[str, ...] = ()  # normalised words (phrase) or the stem / prefix
+    field: str = ""
+
+
+def _term_words(term: Term) -> tuple[str, ...]:
+    tokens = [t.text for t in tokenize(term.text)]
+    if term.kind == "phrase":
+        return tuple(tokens)
+    if not tokens:
+        raise QueryError(f"term {term.text!r} has no letters or digits", 0)
+    if term.kind == "prefix":
+        return (tokens[0] if len(tokens) == 1 else " ".join(tokens),)
+    if len(tokens) > 1:  # "Russian-Georgian" written bare: the words as a phrase
+        return tuple(tokens)
+    return (stem(tokens[0]),)
+
+
+@dataclass
+class CompiledQuery:
+    source: str
+    tree: Node
+    aliases: Mapping[str, tuple[Term, ...]]
+    keys: frozenset[str] | None = field(default=None)
+
+    def describe(self) -> str:
+        return _describe(self.tree, self.aliases)
+
+    def evaluate(self, doc: Document | Prepared) -> QueryResult | None:
+        prepared = doc if isinstance(doc, Prepared) else Prepared(doc)
+        matched: list[str] = []
+        hits = _eval(self.tree, prepared, self.aliases, matched)
+        if hits is None:
+            return None
+        score = sum(TITLE_WEIGHT if prepared.is_title(i) else 1.0 for i in hits)
+        return QueryResult(hits, list(dict.fromkeys(matched)), score)
+
+
+def _term_hits(term: Term, prepared: Prepared) -> set[int]:
+    words = _term_words(term)
+    hits: set[int] = set()
+    if term.kind == "prefix" and len(words) == 1 and " " not in words[0]:
+        prefix = words[0]
+        hits = {i for i, w in enumerate(prepared.words) if w.startswith(prefix)}
+    elif term.kind == "word" and len(words) == 1:
+        hits = set(prepared.by_stem.get(words[0], ()))
+    else:  # a phrase: consecutive normalised words (a line break is just a space)
+        sequence = list(words[0].split() if term.kind == "prefix" else words)
+        n = len(sequence)
+        for i in range(len(prepared.words) - n + 1):
+            window = prepared.words[i:i + n]
+            if window[:-1] == sequence[:-1] and (
+                    window[-1].startswith(sequence[-1]) if term.kind == "prefix"
+                    else window[-1] == sequence[-1]) \
+                    and prepared.positions[i + n - 1] - prepared.positions[i] == n - 1:
+                hits.update(range(i, i + n))
+    if term.field == "title":
+        hits = {i for i in hits if prepared.is_title(i)}
+    return hits
+
+
+def _eval(node: Node, prepared: Prepared, aliases: Mapping[str, tuple[Term, ...]],
+          matched: list[str]) -> set[int] | None:
+    """Hit positions when the node matches (possibly empty, for NOT and filters), else None."""
+    if isinstance(node, Term):
+        term_hits = _term_hits(node, prepared)
+        if term_hits:
+            matched.append(node.text)
+            return term_hits
+        return None
+    if isinstance(node, Alias):
+        found: set[int] = set()
+        for entry in aliases[node.name]:
+            scoped = Term(entry.kind, entry.text, node.field or entry.field)
+            entry_hits = _term_hits(scoped, prepared)
+            if entry_hits:
+                matched.append(entry.text)
+                found |= entry_hits
+        return found or None
+    if isinstance(node, Meta):
+        value = prepared.source if node.field == "source" else prepared.language
+        ok = value.startswith(node.value[:-1]) if node.value.endswith("*") else value == node.value
+        return set() if ok else None
+    if isinstance(node, Not):
+        return set() if _eval(node.child, prepared, aliases, []) is None else None
+    # Children report matched terms into their own list, kept only if they matched.
+    if isinstance(node, And):
+        union: set[int] = set()
+        terms: list[str] = []
+        for child in node.children:
+            hits = _eval(child, prepared, aliases, terms)
+            if hits is None:
+                return None
+            union |= hits
+        matched.extend(terms)
+        return union
+    if isinstance(node, Or):
+        result: set[int] | None = None
+        for child in node.children:
+            terms = []
+            hits = _eval(child, prepared, aliases, terms)
+            if hits is not None:
+                result = (result or set()) | hits
+                matched.extend(terms)
+        return result
+    terms = []
+    left = _eval(node.left, prepared, aliases, terms)
+    right = _eval(node.right, prepared, aliases, terms)
+    if not left or not right:
+        return None
+    pos = prepared.positions
+    near_left = {i for i in left if any(abs(pos[i] - pos[j]) <= node.distance for j in right)}
+    if not near_left:
+        return None
+    near_right = {j for j in right if any(abs(pos[i] - pos[j]) <= node.distance for i in left)}
+    matched.extend(terms)
+    return near_left | near_right
+
+
+def _describe(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> str:
+    if isinstance(node, Term):
+        scope = f"{node.field}:" if node.field else ""
+        words = _term_words(node)
+        if node.kind == "word" and len(words) == 1:
+            return f"{scope}stem({words[0]})"
+        if node.kind == "prefix":
+            return f"{scope}prefix({words[0]})"
+        return f'{scope}phrase("{" ".join(words)}")'
+    if isinstance(node, Alias):
+        inner = " | ".join(_describe(Term(t.kind, t.text, node.field), aliases)
+                           for t in aliases[node.name])
+        return f"@{node.name}[{inner}]"
+    if isinstance(node, Meta):
+        return f"{node.field}={node.value}"
+    if isinstance(node, Not):
+        return f"NOT {_describe(node.child, aliases)}"
+    if isinstance(node, And | Or):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_describe(c, aliases) for c in node.children) + ")"
+    return (f"({_describe(node.left, aliases)} NEAR/{node.distance} "
+            f"{_describe(node.right, aliases)})")
+
+
+def _aliases_of(node: Node) -> list[tuple[str, int]]:
+    if isinstance(node, Alias):
+        return [(node.name, 0)]
+    if isinstance(node, Not):
+        return _aliases_of(node.child)
+    if isinstance(node, And | Or):
+        return [a for c in node.children for a in _aliases_of(c)]
+    if isinstance(node, Near):
+        return _aliases_of(node.left) + _aliases_of(node.right)
+    return []
+
+
+def _term_key(term: Term) -> str:
+    words = _term_words(term)
+    first = words[0].split()[0] if words else ""
+    return first[:KEY_LENGTH]
+
+
+def required_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> frozenset[str] | None:
+    """Keys one of which a matching document must contain; None when no such set exists."""
+    if isinstance(node, Term):
+        return frozenset({_term_key(node)})
+    if isinstance(node, Alias):
+        return frozenset(_term_key(t) for t in aliases[node.name])
+    if isinstance(node, Meta | Not):
+        return None
+    if isinstance(node, Or):
+        keys: set[str] = set()
+        for child in node.children:
+            child_keys = required_keys(child, aliases)
+            if child_keys is None:
+                return None
+            keys |= child_keys
+        return frozenset(keys)
+    children = list(node.children) if isinstance(node, And) else [node.left, node.right]
+    options = [k for k in (required_keys(c, aliases) for c in children) if k is not None]
+    return min(options, key=len) if options else None
+
+
+def compile_aliases(aliases: Mapping[str, Sequence[str]]) -> dict[str, tuple[Term, ...]]:
+    compiled = {}
+    for name, entries in aliases.items():
+        terms = []
+        for entry in entries:
+            try:
+                term = parse_alias_term(entry)
+                _term_words(term)
+            except QueryError as exc:
+                raise QueryError(f"alias @{name}, entry {entry!r}: {exc.message}", 0) from None
+            terms.append(term)
+        compiled[name] = tuple(terms)
+    return compiled
+
+
+def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
+                  _compiled_aliases: Mapping[str, tuple[Term, ...]] | None = None) -> CompiledQuery:
+    table = _compiled_aliases if _compiled_aliases is not None else compile_aliases(aliases)
+    tree = parse_query(query)
+    for name, _ in _aliases_of(tree):
+        if name not in table:
+            known = ", ".join(f"@{n}" for n in sorted(table)) or "none"
+            raise QueryError(f"unknown alias @{name} (known: {known})", query.find("@" + name))
+    _check_terms(tree, query)
+    compiled = CompiledQuery(query, tree, table)
+    compiled.keys = required_keys(tree, table)
+    return compiled
+
+
+def _check_terms(node: Node, query: str) -> None:
+    if isinstance(node, Term):
+        try:
+            _term_words(node)
+        except QueryError as exc:
+            raise QueryError(exc.message, max(0, query.find(node.text))) from None
+    elif isinstance(node, Not):
+        _check_terms(node.child, query)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            _check_terms(child, query)
+    elif isinstance(node, Near):
+        _check_terms(node.left, query)
+        _check_terms(node.right, query)
+
+
+@dataclass
+class _Rule:
+    spec: RuleSpec
+    query: CompiledQuery
+
+
+class RuleSet:
+    def __init__(self, rules: list[_Rule]) -> None:
+        self._rules = rules
+        self._always: list[_Rule] = []
+        self._by_key: dict[str, list[_Rule]] = {}
+        for rule in rules:
+            if rule.query.keys is None:
+                self._always.append(rule)
+            else:
+                for key in rule.query.keys:
+                    self._by_key.setdefault(key, []).append(rule)
+
+    @classmethod
+    def compile(cls, rules: Sequence[RuleSpec], aliases: Mapping[str, Sequence[str]]) -> RuleSet:
+        try:
+            table = compile_aliases(aliases)
+        except QueryError as exc:
+            raise RuleError("(aliases)", exc.message) from None
+        compiled = []
+        for spec in rules:
+            try:
+                compiled.append(_Rule(spec, compile_query(spec.query, aliases, table)))
+            except QueryError as exc:
+                raise RuleError(spec.name, str(exc)) from None
+        return cls(compiled)
+
+    @property
+    def rules(self) -> list[str]:
+        return [rule.spec.name for rule in self._rules]
+
+    def describe(self) -> dict[str, str]:
+        return {rule.spec.name: rule.query.describe() for rule in self._rules}
+
+    def candidates(self, prepared: Prepared) -> list[_Rule]:
+        seen: dict[int, _Rule] = {id(r): r for r in self._always}
+        for key in prepared.keys:
+            for rule in self._by_key.get(key, ()):
+                seen[id(rule)] = rule
+        return sorted(seen.values(), key=self._rules.index) if len(seen) < 50 else \
+            [r for r in self._rules if id(r) in seen]
+
+    def match(self, doc: Document) -> list[RuleMatch]:
+        prepared = Prepared(doc)
+        found = []
+        for rule in self.candidates(prepared):
+            result = rule.query.evaluate(prepared)
+            if result is None or result.score < rule.spec.min_score:
+                continue
+            snippet, highlights = make_snippet(prepared, result.positions)
+            found.append(RuleMatch(rule.spec.name, list(rule.spec.channels), result.score,
+                                   result.matched, snippet, highlights))
+        return found
