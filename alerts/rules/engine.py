@@ -45,10 +45,16 @@ class RuleError(ValueError):
 
 
 class RuleSpec(Protocol):
-    name: str
-    query: str
-    channels: list[str]
-    min_score: float
+    """What a rule needs (core.config.RuleConfig has these attributes)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def query(self) -> str: ...
+    @property
+    def channels(self) -> list[str]: ...
+    @property
+    def min_score(self) -> float: ...
 
 
 @dataclass

@@ -14,6 +14,7 @@ from core.db import make_engine, session_scope
 from core.models import Alert, Article, ArticleRevision
 from core.urls import canonical_url, url_hash
 from crawler.items import ArticleItem, SourceResult
+from crawler.spider import feed_fingerprint
 from scheduler.ingest import IngestStats, store_result
 
 ALIASES = {
@@ -51,7 +52,8 @@ LAVROV_EN_DATELINE = "MOSCOW, November 20. /TASS/. " + LAVROV.replace(
 def item(source: str, url: str, title: str, body: str, language: str = "en") -> ArticleItem:
     canonical = canonical_url(url, force_https=True)
     return ArticleItem(source=source, url=canonical, url_hash=url_hash(canonical), title=title,
-                       body=body, language=language, feed_hash=url + title + body[:20])
+                       body=body, language=language,
+                       feed_hash=feed_fingerprint(url, title, body))
 
 
 def store(engine: Engine, source: str, *items: ArticleItem) -> IngestStats:

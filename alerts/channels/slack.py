@@ -1,0 +1,94 @@
+"""Slack incoming webhook: a Block Kit message per alert.
+
+Everything that came from a feed is escaped (&, <, >), so a title cannot ping
+``<!channel>`` or forge a link; texts are cut to Slack's limits (3,000 characters
+per section, 50 blocks per message); at most ``max_per_second`` posts a second.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from alerts.channels.base import SendResult, highlighted
+from alerts.channels.http import HttpChannel
+from alerts.message import AlertMessage
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _link(url: str, label: str) -> str:
+    # "|" and ">" would end the link early; the URL is ours (canonical), the label the feed's.
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
+
+
+def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
+    if message.kind == "operator":
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": _cut(
+            f":warning: *{escape(message.title)}*\n{escape(message.snippet)}")}}]
+    when = message.published.strftime("%Y-%m-%d %H:%M UTC")
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(
+            f"*{_link(message.url, message.title)}*")}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(
+            f"rule *{escape(message.rule)}* · {escape(message.source)} · "
+            f"{escape(message.language)} · {when}")}]},
+    ]
+    if message.snippet:
+        snippet = " ".join(highlighted(message, "*", "*", escape).split())
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(snippet)}})
+    if message.also:
+        others = "\n".join(f"• {_link(url, url)}" for url in message.also[:20])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": _cut(f"Also carried by:\n{others}")}})
+    return blocks
+
+
+class SlackChannel(HttpChannel):
+    def __init__(self, name: str, config: Any) -> None:
+        super().__init__(name, config)
+        self.rate = config.max_per_second
+
+    def payload(self, message: AlertMessage) -> dict[str, Any]:
+        fallback = f"[{message.rule}] {message.title}"
+        return {"text": _cut(escape(fallback)), "blocks": alert_blocks(message)[:MAX_BLOCKS]}
+
+    def render(self, message: AlertMessage) -> str:
+        return json.dumps(self.payload(message), ensure_ascii=False, indent=2)
+
+    async def _send(self, message: AlertMessage) -> SendResult:
+        return await self._post(self.payload(message))
+
+    async def _send_digest(self, messages: Sequence[AlertMessage]) -> SendResult:
+        blocks: list[dict[str, Any]] = [{"type": "header", "text": {
+            "type": "plain_text", "text": f"Digest: {len(messages)} alert(s)"}}]
+        for message in messages:
+            blocks += [*alert_blocks(message)[:3], {"type": "divider"}]
+        if len(blocks) > MAX_BLOCKS:
+            more = {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": "…more in `monitor alerts`"}]}
+            blocks = [*blocks[: MAX_BLOCKS - 1], more]
+        return await self._post({"text": f"Digest: {len(messages)} alert(s)", "blocks": blocks})
+
+    async def _post(self, payload: dict[str, Any]) -> SendResult:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return await self.post(self.config.webhook_url, content=body,
+                               headers={"Content-Type": "application/json; charset=utf-8"})
+
+    def classify(self, response: httpx.Response) -> SendResult:
+        result = super().classify(response)
+        if result.ok and response.text.strip() not in ("ok", ""):
+            return SendResult.permanent_failure(f"Slack answered {response.text.strip()[:200]!r}")
+        return result
