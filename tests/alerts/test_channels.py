@@ -35,7 +35,8 @@ def message(alert_id: int = 7, title: str = HOSTILE) -> AlertMessage:
         alert_id=alert_id, kind="article", rule="ge-ru-normalisation", channel="slack",
         title=title, url="https://tass.com/politics/1", source="tass_en", language="en",
         published=datetime(2026, 11, 20, 9, 30, tzinfo=UTC), snippet=snippet,
-        highlights=[(0, 6), (snippet.index("Georgia"), snippet.index("Georgia") + 7)], matched=["Moscow", "Georgia"], story=3,
+        highlights=[(0, 6), (snippet.index("Georgia"), snippet.index("Georgia") + 7)],
+        matched=["Moscow", "Georgia"], story=3,
         also=["https://tass.ru/politika/2"], score=4.0,
     )
 
