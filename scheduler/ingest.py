@@ -40,7 +40,9 @@ class IngestStats:
 
 
 def _document(article: Article) -> Document:
-    body = "\n\n".join(part for part in (article.summary, article.body) if part)
+    # The feed's summary is often the page's lead or first sentence: match it once.
+    summary = article.summary if article.summary.strip() not in article.body else ""
+    body = "\n\n".join(part for part in (summary, article.body) if part)
     return Document(title=article.title, body=body, source=article.source,
                     language=article.language)
 

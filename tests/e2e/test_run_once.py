@@ -30,7 +30,7 @@ def expected_urls(snapshot: Path) -> set[str]:
         urls |= {canonical_url(e.link, force_https=True) for e in parsed.entries if e.get("link")}
     from parsel import Selector
 
-    listing = Selector(text=(snapshot / "mfa.gov.ge/en/news").read_text("utf-8"))
+    listing = Selector(text=(snapshot / "mfa.gov.ge/en/news/index.html").read_text("utf-8"))
     for href in listing.css("div.news-list article.news-item a.news-item__link::attr(href)").getall():
         urls.add(canonical_url("https://mfa.gov.ge" + href, force_https=True))
     return urls
