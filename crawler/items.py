@@ -54,6 +54,8 @@ class SourceResult:
     skipped_offsite: int = 0
     errors: list[str] = field(default_factory=list)
     finish_reason: str = ""
+    # routes that failed before a fallback route succeeded (the source still works)
+    degraded: str = ""
     bytes_received: int = 0
 
     @property

@@ -13,9 +13,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import exceptions
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from twisted.internet import defer, error
 from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseNeverReceived
 
 from core.config import CrawlerConfig, RouteConfig
 from core.urls import canonical_url, on_domains, url_hash
@@ -30,6 +33,25 @@ BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
 def feed_fingerprint(title: str, summary: str, content: str) -> str:
     """What the feed says about an item; a change means the item was revised."""
     return hashlib.sha256(f"{title}\x1f{summary}\x1f{content}".encode()).hexdigest()[:32]
+
+
+def describe_failure(failure: Failure, timeout: float) -> str:
+    """A network failure in words an operator can act on (no mirror URLs, no tracebacks)."""
+    if failure.check(exceptions.DownloadTimeoutError, TimeoutError, defer.TimeoutError,
+                     error.TimeoutError):
+        return f"timed out after {timeout:g}s"
+    if failure.check(exceptions.DownloadConnectionRefusedError, error.ConnectionRefusedError):
+        return "connection refused"
+    if failure.check(exceptions.CannotResolveHostError, error.DNSLookupError):
+        return "DNS lookup failed"
+    if failure.check(exceptions.ResponseDataLossError):
+        return "the response was cut short"
+    if failure.check(exceptions.DownloadFailedError, ResponseNeverReceived, error.ConnectionLost,
+                     error.ConnectionDone):
+        return "connection reset or closed before a complete response"
+    if failure.check(exceptions.DownloadCancelledError):
+        return "download cancelled (larger than the size cap?)"
+    return failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
 
 
 def _lower_headers(response: Response) -> dict[str, str]:
@@ -52,6 +74,7 @@ class SourceSpider(scrapy.Spider):
         self.domains = self.source.allowed_domains
         self.pages_requested = 0
         self.route_failures: list[str] = []
+        self.route_outcomes: list[str] = []
 
     async def start(self) -> AsyncIterator[Any]:
         yield self._route_request(0)
@@ -74,18 +97,22 @@ class SourceSpider(scrapy.Spider):
         """Record a failed route; try the next one, if the source has one."""
         route = self.source.routes[index]
         self.route_failures.append(f"{route.type} {route.url}: {detail}")
+        self.route_outcomes.append(outcome)
+        self.result.degraded = "; ".join(self.route_failures)
         self.logger.warning("source %s: %s route failed: %s", self.source.name, route.type, detail)
         if index + 1 < len(self.source.routes):
             yield self._route_request(index + 1)
             return
         if self.result.outcome not in ("ok", "not-modified", "empty"):
-            self.result.outcome = outcome
-            self.result.detail = "; ".join(self.route_failures)
+            # An anti-bot answer anywhere says more than a fallback's 404 does.
+            self.result.outcome = "blocked" if "blocked" in self.route_outcomes \
+                else self.route_outcomes[0]
+            self.result.detail = self.result.degraded
 
     def route_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
         index = request.meta["route_index"]
-        reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+        reason = describe_failure(failure, self.config.download_timeout)
         # IgnoreRequest comes from robots.txt or the private-address guard: a refusal,
         # not a network fault.
         outcome = "blocked" if failure.check(IgnoreRequest) else "failing"
@@ -220,4 +247,5 @@ class SourceSpider(scrapy.Spider):
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.result.page_errors += 1
-        self.result.errors.append(f"page {request.url}: {failure.getErrorMessage()}")
+        reason = describe_failure(failure, self.config.download_timeout)
+        self.result.errors.append(f"page {request.url}: {reason}")

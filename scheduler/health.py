@@ -57,6 +57,8 @@ def record_outcome(session: Session, source: SourceConfig, result: SourceResult,
     else:
         state.consecutive_failures = 0
         state.last_success = now
+        if result.degraded:  # a fallback route saved the cycle; the feed's failure still shows
+            state.last_error, state.last_error_at = result.degraded, now
     if new_items:
         state.last_new_item = now
         state.items_seen += new_items

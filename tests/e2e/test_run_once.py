@@ -157,3 +157,20 @@ def test_challenge_page_raises_one_operator_alert_and_recovery_one(
     after = operator_alerts()
     assert len(after) == 2 and "recovered" in str(after[0]["title"])
     assert sources_json(config, database_url)["mid_ru"]["state"] == "ok"
+
+
+def test_blocked_feed_falls_back_to_the_listing(tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'fallback.db'}"
+    shutil.copytree(CASES / "challenge_feed_only", snapshot_copy, dirs_exist_ok=True)
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "mid_en", "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    health = sources_json(config, db_url)["mid_en"]
+    assert health["state"] == "ok"
+    assert "challenge" in health["last_error"]  # degraded: the operator still sees why
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        stored = session.exec(select(Article)).all()
+    assert len(stored) == 3 and all(a.body for a in stored)
+    assert {a.extraction for a in stored} == {"selectors"}
