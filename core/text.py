@@ -37,9 +37,14 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Words with their offsets in ``text`` (offsets survive NFKC where lengths agree)."""
+    """Words with their offsets in ``text``."""
+    visible = text.translate(_SPACE_FOR_INVISIBLE)
+    folded = fold(visible)
+    if len(folded) == len(visible) and unicodedata.is_normalized("NFKC", folded):
+        # The common case: folding kept every offset, so fold once, not per word.
+        return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     tokens = []
-    for match in _TOKEN.finditer(text.translate(_SPACE_FOR_INVISIBLE)):
+    for match in _TOKEN.finditer(visible):
         word = unicodedata.normalize("NFKC", match.group())
         tokens.append(Token(fold(word), match.start(), match.end()))
     return tokens

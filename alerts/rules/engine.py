@@ -4,14 +4,16 @@ A document is tokenised once (title tokens first, then body tokens, with a gap
 between them so NEAR never spans the two); every term evaluates to the token
 positions it hits. AND and OR unite hits, NOT matches when its child has none,
 NEAR keeps the hits of both sides that lie within n words of each other (either
-order). A rule set indexes its rules by the 3-letter keys their queries cannot
-match without, so a document is evaluated only against rules that could match.
+order). A rule set indexes its rules by the keys (stems, prefixes, first words of phrases)
+their queries cannot match without, so a document is evaluated only against rules
+that could match, however many rules there are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from alerts.rules.parser import (
@@ -33,7 +35,7 @@ from core.text import tokenize
 
 TITLE_GAP = 1000  # positions between the title's last token and the body's first
 TITLE_WEIGHT = 3.0
-KEY_LENGTH = 3
+KEY_PREFIX = 4  # prefix terms are indexed by their first letters
 
 
 class RuleError(ValueError):
@@ -89,25 +91,46 @@ class Prepared:
         self.doc = doc
         self.title_tokens = tokenize(doc.title)
         self.body_tokens = tokenize(doc.body)
-        self.words: list[str] = []
-        self.stems: list[str] = []
-        self.positions: list[int] = []
-        for offset, tokens in ((0, self.title_tokens),
-                               (len(self.title_tokens) + TITLE_GAP, self.body_tokens)):
-            for index, token in enumerate(tokens):
-                self.words.append(token.text)
-                self.stems.append(stem(token.text, doc.language or None))
-                self.positions.append(offset + index)
+        # Built with comprehensions and per distinct word: this runs for every article.
         self.title_count = len(self.title_tokens)
+        self.words = [t.text for t in self.title_tokens] + [t.text for t in self.body_tokens]
+        body_offset = self.title_count + TITLE_GAP
+        self.positions = [*range(self.title_count),
+                          *range(body_offset, body_offset + len(self.body_tokens))]
+        self.by_word: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            positions = self.by_word.get(word)
+            if positions is None:
+                self.by_word[word] = [i]
+            else:
+                positions.append(i)
+        language = doc.language or None
+        word_stems = {word: stem(word, language) for word in self.by_word}
         self.by_stem: dict[str, list[int]] = {}
-        for i, value in enumerate(self.stems):
-            self.by_stem.setdefault(value, []).append(i)
-        self.keys = {w[:KEY_LENGTH] for w in self.words} | {s[:KEY_LENGTH] for s in self.stems}
+        for word, indexes in self.by_word.items():
+            self.by_stem.setdefault(word_stems[word], []).extend(indexes)
+        self.stems = set(word_stems.values())
+        self._prefix_hits: dict[str, list[int]] = {}
+        self._by_start: dict[str, list[str]] = {}  # words by their first two letters
+        for word in self.by_word:
+            self._by_start.setdefault(word[:2], []).append(word)
+        # What a rule's key (see _term_key) can be: a stem, a word, or a word's start.
+        words = self.by_word.keys()
+        self.keys = self.stems | words | {w[:n] for w in words
+                                                for n in range(1, KEY_PREFIX + 1)}
         self.source = doc.source.casefold()
         self.language = doc.language.casefold()
 
     def is_title(self, index: int) -> bool:
         return index < self.title_count
+
+    def prefix_hits(self, prefix: str) -> list[int]:
+        found = self._prefix_hits.get(prefix)
+        if found is None:  # computed on demand: only candidate rules' prefixes are needed
+            pool = self._by_start.get(prefix[:2], []) if len(prefix) >= 2 else self.by_word
+            found = [i for word in pool if word.startswith(prefix) for i in self.by_word[word]]
+            self._prefix_hits[prefix] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,7 @@ class _Compiled:
     field: str = ""
 
 
+@lru_cache(maxsize=100_000)
 def _term_words(term: Term) -> tuple[str, ...]:
     tokens = [t.text for t in tokenize(term.text)]
     if term.kind == "phrase":
@@ -157,18 +181,19 @@ def _term_hits(term: Term, prepared: Prepared) -> set[int]:
     words = _term_words(term)
     hits: set[int] = set()
     if term.kind == "prefix" and len(words) == 1 and " " not in words[0]:
-        prefix = words[0]
-        hits = {i for i, w in enumerate(prepared.words) if w.startswith(prefix)}
+        hits = set(prepared.prefix_hits(words[0]))
     elif term.kind == "word" and len(words) == 1:
         hits = set(prepared.by_stem.get(words[0], ()))
     else:  # a phrase: consecutive normalised words (a line break is just a space)
         sequence = list(words[0].split() if term.kind == "prefix" else words)
         n = len(sequence)
-        for i in range(len(prepared.words) - n + 1):
+        last = sequence[-1]
+        starts = prepared.by_word.get(sequence[0], ()) if n > 1 or term.kind != "prefix" \
+            else sorted(prepared.prefix_hits(last))
+        for i in starts:
             window = prepared.words[i:i + n]
-            if window[:-1] == sequence[:-1] and (
-                    window[-1].startswith(sequence[-1]) if term.kind == "prefix"
-                    else window[-1] == sequence[-1]) \
+            if len(window) == n and window[:-1] == sequence[:-1] and (
+                    window[-1].startswith(last) if term.kind == "prefix" else window[-1] == last) \
                     and prepared.positions[i + n - 1] - prepared.positions[i] == n - 1:
                 hits.update(range(i, i + n))
     if term.field == "title":
@@ -271,9 +296,11 @@ def _aliases_of(node: Node) -> list[tuple[str, int]]:
 
 
 def _term_key(term: Term) -> str:
+    """A key every document the term matches has: its stem, its prefix, or a phrase's
+    first word."""
     words = _term_words(term)
     first = words[0].split()[0] if words else ""
-    return first[:KEY_LENGTH]
+    return first[:KEY_PREFIX] if term.kind == "prefix" else first
 
 
 def required_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> frozenset[str] | None:
@@ -351,14 +378,14 @@ class _Rule:
 class RuleSet:
     def __init__(self, rules: list[_Rule]) -> None:
         self._rules = rules
-        self._always: list[_Rule] = []
-        self._by_key: dict[str, list[_Rule]] = {}
-        for rule in rules:
+        self._always_ordinals: list[int] = []
+        self._by_key: dict[str, list[int]] = {}
+        for ordinal, rule in enumerate(rules):
             if rule.query.keys is None:
-                self._always.append(rule)
+                self._always_ordinals.append(ordinal)
             else:
                 for key in rule.query.keys:
-                    self._by_key.setdefault(key, []).append(rule)
+                    self._by_key.setdefault(key, []).append(ordinal)
 
     @classmethod
     def compile(cls, rules: Sequence[RuleSpec], aliases: Mapping[str, Sequence[str]]) -> RuleSet:
@@ -382,12 +409,11 @@ class RuleSet:
         return {rule.spec.name: rule.query.describe() for rule in self._rules}
 
     def candidates(self, prepared: Prepared) -> list[_Rule]:
-        seen: dict[int, _Rule] = {id(r): r for r in self._always}
-        for key in prepared.keys:
-            for rule in self._by_key.get(key, ()):
-                seen[id(rule)] = rule
-        return sorted(seen.values(), key=self._rules.index) if len(seen) < 50 else \
-            [r for r in self._rules if id(r) in seen]
+        """Rules that could match, in configuration order."""
+        found: set[int] = set(self._always_ordinals)
+        for key in prepared.keys & self._by_key.keys():
+            found.update(self._by_key[key])
+        return [self._rules[i] for i in sorted(found)]
 
     def match(self, doc: Document) -> list[RuleMatch]:
         prepared = Prepared(doc)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alerts.rules.engine import Prepared
 
 SNIPPET_CHARS = 300
+_WHITESPACE = re.compile(r"\s")
 
 
 def make_snippet(prepared: Prepared, positions: set[int],
@@ -23,13 +25,15 @@ def make_snippet(prepared: Prepared, positions: set[int],
         hits = sorted(i for i in positions if i < title_count)
     if not text:
         return "", []
-    spans = [(tokens[i].start, tokens[i].end) for i in hits]
-    best_start, best_count = 0, 0
-    for start, _ in spans:  # the window that holds the most hits
-        window_start = max(0, start - width // 4)
-        count = sum(1 for s, e in spans if s >= window_start and e <= window_start + width)
-        if count > best_count:
-            best_start, best_count = window_start, count
+    spans = sorted((tokens[i].start, tokens[i].end) for i in hits)
+    # The window of ``width`` characters that holds the most hits (two pointers).
+    best_start, best_count, right = 0, 0, 0
+    for left, (start, _) in enumerate(spans):
+        right = max(right, left)
+        while right < len(spans) and spans[right][1] <= start + width:
+            right += 1
+        if right - left > best_count:
+            best_start, best_count = max(0, start - width // 4), right - left
     begin = best_start
     if begin > 0:  # start on a word boundary
         space = text.rfind(" ", 0, begin)
@@ -38,22 +42,10 @@ def make_snippet(prepared: Prepared, positions: set[int],
     if end < len(text):
         space = text.rfind(" ", begin, end)
         end = space if space > begin + width // 2 else end
-    raw = text[begin:end]
-    # Whitespace is collapsed for display; offsets are mapped through the collapse.
-    out: list[str] = []
-    mapping: list[int] = []
-    for char in raw:
-        if char.isspace():
-            if out and out[-1] == " ":
-                mapping.append(len(out) - 1)
-                continue
-            char = " "
-        mapping.append(len(out))
-        out.append(char)
-    mapping.append(len(out))
+    # Line breaks and tabs become spaces one for one, so offsets stay valid.
+    raw = _WHITESPACE.sub(" ", text[begin:end])
     prefix = "…" if begin > 0 else ""
     suffix = "…" if end < len(text) else ""
-    shift = len(prefix)
-    highlights = [(mapping[s - begin] + shift, mapping[e - begin] + shift)
-                  for s, e in spans if s >= begin and e <= end]
-    return prefix + "".join(out) + suffix, highlights
+    shift = len(prefix) - begin
+    highlights = [(s + shift, e + shift) for s, e in spans if s >= begin and e <= end]
+    return prefix + raw + suffix, highlights

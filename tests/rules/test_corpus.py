@@ -13,7 +13,7 @@ from core.config import load_settings
 from tests.conftest import FIXTURES, SETTINGS
 
 sys.path.insert(0, str(FIXTURES))
-from snapshot_data import SOURCES  # noqa: E402
+from snapshot_data import SOURCES
 
 RULE = "ge-ru-normalisation"
 
