@@ -42,8 +42,10 @@ WORDS_RU = ("министр заявил переговоры отношения
             "заявление министерство президент неделя страна энергетика рынок").split()
 
 
-def make_feed(index: int, items: int, rng: random.Random) -> bytes:
-    words = WORDS_RU if index % 2 else WORDS_EN
+def make_feed(index: int, items: int, rng: random.Random, vocabulary: list[str]) -> bytes:
+    # Common news words plus a large made-up vocabulary: distinct stories, as in real
+    # feeds (a tiny vocabulary would make every item a near-duplicate of every other).
+    words = (WORDS_RU if index % 2 else WORDS_EN) * 10 + vocabulary
     start = datetime(2026, 11, 20, tzinfo=UTC)
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
              f"<title>Feed {index}</title><link>https://news{index}.example.ge/</link>"]
@@ -92,7 +94,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100)
     args = parser.parse_args()
     rng = random.Random(7)
-    feeds = [make_feed(i, args.items, rng) for i in range(args.feeds)]
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(5, 10)))
+                  for _ in range(20_000)]
+    feeds = [make_feed(i, args.items, rng, vocabulary) for i in range(args.feeds)]
     total = args.feeds * args.items
     settings = load_settings(ROOT / "settings.toml", environ={})
     rules = RuleSet.compile(settings.rules, settings.aliases)

@@ -88,6 +88,8 @@ def run_once(config: Path, db_url: str, mirror: str) -> tuple[float, int]:
                            "run-once", "--mirror", mirror], capture_output=True, text=True,
                           env=env)
     elapsed = time.perf_counter() - started
+    if os.environ.get("BENCH_VERBOSE"):
+        print(done.stderr[-4000:], file=sys.stderr)
     if done.returncode not in (0, 1):
         raise SystemExit(done.stderr[-2000:])
     return elapsed, done.returncode

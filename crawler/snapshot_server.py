@@ -74,6 +74,9 @@ def _headers_file(file: Path) -> tuple[int, str, list[tuple[str, str]]] | None:
 class _Handler(BaseHTTPRequestHandler):
     server: SnapshotServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client waits
+    # for the delayed ACK (~40 ms) on every response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # the request log below is what tests and users look at
@@ -146,6 +149,9 @@ class SnapshotServer(ThreadingHTTPServer):
     """Serves ``root`` on a loopback port in a background thread."""
 
     daemon_threads = True
+    # A crawl opens dozens of connections at once; the default backlog of 5 drops
+    # SYNs, and the client's retransmission back-off then stalls it for seconds.
+    request_queue_size = 256
 
     def __init__(self, root: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
         directory = Path(root).resolve()
