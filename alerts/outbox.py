@@ -31,7 +31,7 @@ from core.models import Alert, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the default of DeliveryConfig.lease_seconds
 
 
 @dataclass
@@ -76,7 +76,8 @@ def in_quiet_hours(spec: str, zone: str, now: datetime) -> datetime | None:
     return finish.astimezone(now.tzinfo)
 
 
-def _claim(engine: Engine, channels: list[str], now: datetime, limit: int) -> list[int]:
+def _claim(engine: Engine, channels: list[str], now: datetime, limit: int,
+           lease: timedelta = LEASE) -> list[int]:
     with session_scope(engine) as session:
         query = (
             select(Alert.id)
@@ -92,7 +93,7 @@ def _claim(engine: Engine, channels: list[str], now: datetime, limit: int) -> li
         ids = [i for i in session.exec(query).all() if i is not None]
         if ids:
             session.execute(update(Alert).where(col(Alert.id).in_(ids)).values(
-                status="sending", claimed_until=now + LEASE, attempts=Alert.attempts + 1))
+                status="sending", claimed_until=now + lease, attempts=Alert.attempts + 1))
         return ids
 
 
@@ -153,7 +154,7 @@ async def _deliver_channel(engine: Engine, channel: Channel, config: DeliveryCon
                            now: datetime, limit: int) -> DeliveryReport:
     report = DeliveryReport()
     settings = channel.config
-    ids = _claim(engine, [channel.name], now, limit)
+    ids = _claim(engine, [channel.name], now, limit, timedelta(seconds=config.lease_seconds))
     if not ids:
         return report
     quiet_until = in_quiet_hours(settings.quiet_hours, settings.timezone, now)
@@ -220,7 +221,8 @@ async def deliver_digest(engine: Engine, channel: Channel, config: DeliveryConfi
         ids = [i for i in session.exec(query).all() if i is not None]
         if ids:
             session.execute(update(Alert).where(col(Alert.id).in_(ids)).values(
-                status="sending", claimed_until=now + LEASE, attempts=Alert.attempts + 1))
+                status="sending", claimed_until=now + timedelta(seconds=config.lease_seconds),
+                attempts=Alert.attempts + 1))
     if not ids:
         return report
     messages = [m for m in (_load(engine, i) for i in ids) if m is not None]

@@ -94,6 +94,8 @@ class DeliveryConfig(_Strict):
     backoff_max: float = Field(3600.0, gt=0)
     retry_after_max: float = Field(300.0, gt=0)
     batch_size: int = Field(100, ge=1)
+    # A claimed alert not marked within this long is claimed again (at-least-once).
+    lease_seconds: float = Field(300.0, gt=0)
 
 
 class ExtractConfig(_Strict):
