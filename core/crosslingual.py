@@ -32,7 +32,9 @@ _MONTHS = {
     **{m: i for i, m in enumerate(["январ", "феврал", "март", "апрел", "ма", "июн", "июл",
                                    "август", "сентябр", "октябр", "ноябр", "декабр"], 1)},
 }
-_WORD = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)?", re.UNICODE)
+# Thousands written 15,000 / 15 000 / 15.000 are one number; 3,5 and 3.5 another.
+_WORD = re.compile(r"[^\W\d_]+|\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?",
+                   re.UNICODE)
 # Capitalised words that start sentences or are common everywhere carry no signal.
 _STOP = {"the", "this", "that", "these", "they", "there", "when", "what", "according", "however",
          "meanwhile", "earlier", "later", "also", "moscow", "tass", "москва", "тасс", "reuters"}
@@ -41,6 +43,8 @@ _STOP = {"the", "this", "that", "these", "they", "there", "when", "what", "accor
 MIN_SHARED = 4
 MIN_SHARED_NAMES = 2
 MIN_OVERLAP = 0.5
+STRONG_NAMES = 4
+STRONG_OVERLAP = 0.3
 
 
 def _is_number_or_month(anchor: str) -> bool:
@@ -73,7 +77,10 @@ def signature(text: str) -> frozenset[str]:
         start = match.start()
         sentence_start = start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
         if token[0].isdigit():
-            number = token.replace(",", ".")
+            if re.fullmatch(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+", token):
+                number = re.sub(r"\D", "", token)
+            else:
+                number = token.replace(",", ".")
             if number not in ("0", "1"):
                 anchors.add(f"#{number}")
         elif (month := _month(token)) is not None:
@@ -97,8 +104,12 @@ class Agreement:
     def same_story(self) -> bool:
         names = sum(1 for anchor in self.shared if (anchor[0].isalpha() and anchor[0] != "m")
                     or (anchor[:1] == "m" and not anchor[1:].isdigit()))
-        return (len(self.shared) >= MIN_SHARED and names >= MIN_SHARED_NAMES
-                and self.overlap >= MIN_OVERLAP)
+        if len(self.shared) >= MIN_SHARED and names >= MIN_SHARED_NAMES \
+                and self.overlap >= MIN_OVERLAP:
+            return True
+        # Many shared names are strong evidence even when one text is much longer
+        # (Georgian texts, without capitals, contribute every long word).
+        return names >= STRONG_NAMES and self.overlap >= STRONG_OVERLAP
 
 
 def compare(left: frozenset[str], right: frozenset[str]) -> Agreement:
