@@ -174,3 +174,23 @@ def test_blocked_feed_falls_back_to_the_listing(tmp_path: Path, snapshot_copy: P
         stored = session.exec(select(Article)).all()
     assert len(stored) == 3 and all(a.body for a in stored)
     assert {a.extraction for a in stored} == {"selectors"}
+
+
+def test_items_linking_off_the_sources_domains_are_not_followed(
+        tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'offsite.db'}"
+    feed = snapshot_copy / "civil.ge/feed"
+    hostile = ("<item><title>Elsewhere</title><link>https://evil.example/phish</link>"
+               "<description>x</description></item><item><title>Metadata</title>"
+               "<link>http://169.254.169.254/latest/meta-data/</link></item></channel>")
+    feed.write_text(feed.read_text("utf-8").replace("</channel>", hostile), "utf-8")
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "civil_en",
+                           "--mirror", server.url)
+        paths = [r.path for r in server.requests]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not any("evil.example" in p or "169.254" in p for p in paths)
+    with Session(make_engine(db_url)) as session:
+        urls = session.exec(select(Article.url)).all()
+    assert len(urls) == 5 and all(u.startswith("https://civil.ge/") for u in urls)
