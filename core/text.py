@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, but they split words.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
@@ -18,10 +18,12 @@ _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class Token:
-    text: str  # normalised
-    start: int  # offsets into the original string
+class Token(NamedTuple):
+    """A word: normalised text and its offsets in the original string (a tuple, as
+    tokenising runs over every word of every article)."""
+
+    text: str
+    start: int
     end: int
 
 
