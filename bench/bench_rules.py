@@ -11,13 +11,12 @@ import argparse
 import random
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from alerts.rules import Document, RuleSet  # noqa: E402
+from alerts.rules import AdHocRule, Document, RuleSet  # noqa: E402
 from core.config import load_settings  # noqa: E402
 
 VOCABULARY = {
@@ -35,14 +34,6 @@ VOCABULARY = {
 }
 
 
-@dataclass
-class Spec:
-    name: str
-    query: str
-    channels: list[str] = field(default_factory=lambda: ["console"])
-    min_score: float = 0.0
-
-
 def synthetic_vocabulary(rng: random.Random, size: int = 20_000) -> list[str]:
     """Made-up words in three scripts, so that, as in real news, most rules' terms are
     absent from most articles."""
@@ -52,8 +43,8 @@ def synthetic_vocabulary(rng: random.Random, size: int = 20_000) -> list[str]:
             for n in range(size)]
 
 
-def make_rules(count: int, rng: random.Random, shipped: list[Spec],
-               vocabulary: list[str]) -> list[Spec]:
+def make_rules(count: int, rng: random.Random, shipped: list[AdHocRule],
+               vocabulary: list[str]) -> list[AdHocRule]:
     rules = list(shipped)
     words = vocabulary
     while len(rules) < count:
@@ -61,7 +52,7 @@ def make_rules(count: int, rng: random.Random, shipped: list[Spec],
         shape = rng.randrange(4)
         query = [f"{a} AND {b}", f"({a} OR {b}) AND NOT {c}", f"{a} NEAR/10 {b}",
                  f'"{a} {b}" OR {c[:4]}*'][shape]
-        rules.append(Spec(f"r{len(rules)}", query))
+        rules.append(AdHocRule(f"r{len(rules)}", query))
     return rules[:count]
 
 
@@ -83,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(11)
     settings = load_settings(ROOT / "settings.toml", environ={})
-    shipped = [Spec(r.name, r.query, list(r.channels), r.min_score) for r in settings.rules]
+    shipped = [AdHocRule(r.name, r.query, list(r.channels), r.min_score) for r in settings.rules]
     vocabulary = synthetic_vocabulary(rng)
     articles = make_articles(args.articles, rng, vocabulary)
     print(f"rule matching over {args.articles} articles (200-word bodies, en/ru/ka), one core\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -131,26 +130,18 @@ def rules_check(settings: Settings) -> int:
     return 0
 
 
-@dataclass
-class _Spec:
-    name: str
-    query: str
-    channels: list[str] = field(default_factory=list)
-    min_score: float = 0.0
-
-
 def rules_test(settings: Settings, query: str | None, rule_name: str | None, since_days: float,
                limit: int, as_json: bool) -> int:
-    from alerts.rules import Document, RuleError, RuleSet
+    from alerts.rules import AdHocRule, Document, RuleError, RuleSet
 
     if rule_name:
         matches = [r for r in settings.rules if r.name == rule_name]
         if not matches:
             print(f"monitor: error: no rule named {rule_name!r}")
             return 2
-        spec = _Spec(rule_name, matches[0].query, [], matches[0].min_score)
+        spec = AdHocRule(rule_name, matches[0].query, [], matches[0].min_score)
     else:
-        spec = _Spec("query", query or "")
+        spec = AdHocRule("query", query or "")
     try:
         ruleset = RuleSet.compile([spec], settings.aliases)
     except RuleError as exc:

@@ -1,6 +1,7 @@
 """Rules: the query language (parse, compile, match, highlight) and the rule set."""
 
 from alerts.rules.engine import (
+    AdHocRule,
     CompiledQuery,
     Document,
     Prepared,
@@ -14,6 +15,7 @@ from alerts.rules.engine import (
 from alerts.rules.parser import QueryError, parse_query
 
 __all__ = [
+    "AdHocRule",
     "CompiledQuery",
     "Document",
     "Prepared",

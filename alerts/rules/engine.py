@@ -60,6 +60,16 @@ class RuleSpec(Protocol):
 
 
 @dataclass
+class AdHocRule:
+    """A rule not from settings.toml: a backtested query, a benchmark's, a test's."""
+
+    name: str
+    query: str
+    channels: list[str] = field(default_factory=list)
+    min_score: float = 0.0
+
+
+@dataclass
 class Document:
     title: str
     body: str

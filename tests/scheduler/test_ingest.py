@@ -3,13 +3,11 @@ the number of stories and alerts is exactly what a reader would expect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from alerts.rules import RuleSet
+from alerts.rules import AdHocRule, RuleSet
 from core.db import make_engine, session_scope
 from core.models import Alert, Article, ArticleRevision
 from core.urls import canonical_url, url_hash
@@ -23,16 +21,8 @@ ALIASES = {
 }
 
 
-@dataclass
-class Spec:
-    name: str
-    query: str
-    channels: list[str] = field(default_factory=lambda: ["console"])
-    min_score: float = 0.0
-
-
-RULES = RuleSet.compile([Spec("ge-ru", "@georgia AND @russia"),
-                         Spec("visas", "visa* OR виз*")], ALIASES)
+RULES = RuleSet.compile([AdHocRule("ge-ru", "@georgia AND @russia", ["console"]),
+                         AdHocRule("visas", "visa* OR виз*", ["console"])], ALIASES)
 
 LAVROV = ("Russian Foreign Minister Sergey Lavrov said on Thursday that Moscow is ready to restore "
           "diplomatic relations with Tbilisi if Georgia shows political will. He added that direct "
