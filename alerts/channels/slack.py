@@ -1,8 +1,9 @@
 """Slack incoming webhook: a Block Kit message per alert.
 
 Everything that came from a feed is escaped (&, <, >), so a title cannot ping
-``<!channel>`` or forge a link; texts are cut to Slack's limits (3,000 characters
-per section, 50 blocks per message); at most ``max_per_second`` posts a second.
+``<!channel>`` or forge a link; section texts are cut to Slack's 3,000 characters and
+a digest is split into messages of at most 50 blocks; at most ``max_per_second``
+posts a second.
 """
 
 from __future__ import annotations
@@ -72,15 +73,21 @@ class SlackChannel(HttpChannel):
         return await self._post(self.payload(message))
 
     async def _send_digest(self, messages: Sequence[AlertMessage]) -> SendResult:
-        blocks: list[dict[str, Any]] = [{"type": "header", "text": {
-            "type": "plain_text", "text": f"Digest: {len(messages)} alert(s)"}}]
+        """One digest, split into as many messages as Slack's 50-block limit needs."""
+        parts: list[list[dict[str, Any]]] = [[]]
         for message in messages:
-            blocks += [*alert_blocks(message)[:3], {"type": "divider"}]
-        if len(blocks) > MAX_BLOCKS:
-            more = {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": "…more in `monitor alerts`"}]}
-            blocks = [*blocks[: MAX_BLOCKS - 1], more]
-        return await self._post({"text": f"Digest: {len(messages)} alert(s)", "blocks": blocks})
+            blocks = [*alert_blocks(message)[:3], {"type": "divider"}]
+            if len(parts[-1]) + len(blocks) > MAX_BLOCKS - 1:
+                parts.append([])
+            parts[-1] += blocks
+        for number, blocks in enumerate(parts, 1):
+            heading = f"Digest: {len(messages)} alert(s)" + (
+                f" (part {number} of {len(parts)})" if len(parts) > 1 else "")
+            header = {"type": "header", "text": {"type": "plain_text", "text": heading}}
+            result = await self._post({"text": heading, "blocks": [header, *blocks]})
+            if not result.ok:
+                return result
+        return SendResult.success()
 
     async def _post(self, payload: dict[str, Any]) -> SendResult:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")

@@ -158,6 +158,20 @@ def test_hourly_cap_folds_the_rest_into_the_next_digest(engine: Engine) -> None:
     assert server.received[-1]["text"] == "Digest: 3 alert(s)"
 
 
+def test_a_large_digest_is_split_within_slacks_block_limit(engine: Engine) -> None:
+    enqueue(engine, 30)
+    with FakeSlack() as server:
+        channels = slack(server.url, mode="digest")
+        assert asyncio.run(deliver_due(engine, channels, CONFIG)).sent == 0  # digest mode waits
+        report = asyncio.run(deliver_digest(engine, channels["slack"], CONFIG))
+    assert report.sent == 30 and len(server.received) == 3
+    assert all(len(p["blocks"]) <= 50 for p in server.received)
+    assert server.received[0]["text"] == "Digest: 30 alert(s) (part 1 of 3)"
+    linked = [b for p in server.received for b in p["blocks"]
+              if b["type"] == "section" and b["text"]["text"].startswith("*<")]
+    assert len(linked) == 30
+
+
 def test_quiet_hours_hold_alerts_until_the_end_of_the_period(engine: Engine) -> None:
     enqueue(engine)
     night = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # 03:30 in Tbilisi
