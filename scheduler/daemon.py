@@ -25,6 +25,7 @@ from core.errors import MonitorError
 from core.models import SourceState, utcnow
 from scheduler.cycle import Monitor, run_cycle
 from scheduler.http import HealthServer
+from scheduler.leader import Leadership
 from scheduler.metrics import Metrics
 from scheduler.reactor import run_on_reactor
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL = 10.0
 SHUTDOWN_GRACE = 60.0
+LEADER_INTERVAL = 5.0  # a follower takes over within about this long after the leader dies
 
 
 class Daemon:
@@ -46,6 +48,7 @@ class Daemon:
         self.in_flight: set[asyncio.Task[object]] = set()
         self.monitor: Monitor | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.leadership: Leadership | None = None
 
     # -- jobs -------------------------------------------------------------------
 
@@ -94,8 +97,14 @@ class Daemon:
     # -- lifecycle -------------------------------------------------------------------
 
     def _schedule(self, scheduler: AsyncIOScheduler, monitor: Monitor) -> None:
+        """(Re)create the jobs: delivery on every replica; crawls and digests on the leader."""
         for job in scheduler.get_jobs():
-            job.remove()
+            if job.id != "leadership":
+                job.remove()
+        scheduler.add_job(self.deliver, IntervalTrigger(seconds=DELIVERY_INTERVAL), id="deliver",
+                          max_instances=1, coalesce=True)
+        if self.leadership is None or not self.leadership.held:
+            return
         now = utcnow()
         for index, source in enumerate(monitor.select_sources()):
             scheduler.add_job(
@@ -104,14 +113,26 @@ class Daemon:
                 misfire_grace_time=int(source.interval),
                 next_run_time=now + timedelta(seconds=index * 0.2),  # polled once at start-up
             )
-        scheduler.add_job(self.deliver, IntervalTrigger(seconds=DELIVERY_INTERVAL), id="deliver",
-                          max_instances=1, coalesce=True)
         for name, channel in monitor.settings.channels.items():
             if channel.mode == "digest" and name in monitor.channels:
                 scheduler.add_job(self.digest,
                                   CronTrigger.from_crontab(channel.digest_cron,
                                                            timezone=channel.timezone),
                                   args=[name], id=f"digest:{name}", max_instances=1, coalesce=True)
+
+    def keep_leadership(self) -> None:
+        """Heartbeat of the leader; a follower's periodic attempt to take over."""
+        if self.leadership is None or self.scheduler is None or self.monitor is None:
+            return
+        was_leader = self.leadership.held
+        try:
+            leader = self.leadership.try_acquire()
+        except Exception as exc:
+            log.error("leadership check failed: %s", exc)
+            leader = False
+        if leader != was_leader:
+            log.info("leadership %s", "taken: scheduling crawls" if leader else "lost")
+            self._schedule(self.scheduler, self.monitor)
 
     def reload(self) -> None:
         try:
@@ -151,7 +172,12 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         self.monitor = Monitor(self.settings, mirror=self.mirror)
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        self.leadership = Leadership(self.monitor.engine)
+        if not self.leadership.try_acquire():
+            log.info("another replica is the leader: this one delivers and waits to take over")
         self._schedule(self.scheduler, self.monitor)
+        self.scheduler.add_job(self.keep_leadership, IntervalTrigger(seconds=LEADER_INTERVAL),
+                               id="leadership", max_instances=1, coalesce=True)
         server = HealthServer(self.listen, self.health, self.metrics.render) if self.listen else None
         if server:
             await server.start()
@@ -165,6 +191,7 @@ class Daemon:
         if server:
             await server.stop()
         await self.monitor.aclose()
+        self.leadership.release()
         log.info("monitor stopped")
         return 0
 

@@ -42,13 +42,17 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.3) -> bool:  
     return False
 
 
-def start_daemon(config: Path, db_url: str, mirror: str, listen: str) -> subprocess.Popen[str]:
+def start_daemon(config: Path, db_url: str, mirror: str, listen: str,
+                 extra_env: dict[str, str] | None = None,
+                 log: Path | None = None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update({"MONITOR_DB_URL": db_url, "PYTHONPATH": str(ROOT)})
+    env.update({"MONITOR_DB_URL": db_url, "PYTHONPATH": str(ROOT), **(extra_env or {})})
+    stderr = log.open("w") if log else subprocess.PIPE
     return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "run", "--mirror", mirror,
          "--listen", listen],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=config.parent,
+        stdout=subprocess.PIPE if log is None else subprocess.DEVNULL, stderr=stderr, text=True,
+        env=env, cwd=config.parent,
     )
 
 
