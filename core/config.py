@@ -140,7 +140,7 @@ class SourceConfig(_Strict):
     language: Literal["en", "ru", "ka"]
     routes: list[RouteConfig] = Field(min_length=1)
     enabled: bool = True
-    interval: float = Field(300.0, ge=10)
+    interval: float = Field(300.0, ge=1)
     jitter: float = Field(30.0, ge=0)
     # No new item for this long marks the source stale.
     stale_after: float = Field(86400.0, gt=0)
@@ -313,10 +313,24 @@ class _KeyedError(ValueError):
         self.problem = problem
 
 
+def _lookup(name: str, default: str, environ: Mapping[str, str]) -> str:
+    """``$NAME``, else the contents of the file named by ``$NAME_FILE`` (Docker and
+    Kubernetes secrets), else the default."""
+    if environ.get(name):
+        return environ[name]
+    secret_file = environ.get(f"{name}_FILE")
+    if secret_file:
+        try:
+            return Path(secret_file).read_text("utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(secret_file, f"{name}_FILE", f"cannot read: {exc.strerror}") from None
+    return default
+
+
 def interpolate(value: Any, environ: Mapping[str, str]) -> Any:
     """Replace ``${VAR}`` / ``${VAR:-default}`` in every string of a TOML tree."""
     if isinstance(value, str):
-        return _VAR.sub(lambda m: environ.get(m.group(1)) or (m.group(2) or ""), value)
+        return _VAR.sub(lambda m: _lookup(m.group(1), m.group(2) or "", environ), value)
     if isinstance(value, list):
         return [interpolate(item, environ) for item in value]
     if isinstance(value, dict):

@@ -84,3 +84,12 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("[storage\nurl = 1", "utf-8")
     with pytest.raises(ConfigError, match="TOML syntax error"):
         load_settings(bad, environ={})
+
+
+def test_secrets_from_files(tmp_path: Path) -> None:
+    secret = tmp_path / "slack"
+    secret.write_text("https://hooks.slack.test/T/B/file\n", "utf-8")
+    settings = load_settings(SETTINGS, environ={"SLACK_WEBHOOK_URL_FILE": str(secret)})
+    assert settings.channels["slack"].webhook_url == "https://hooks.slack.test/T/B/file"  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="SLACK_WEBHOOK_URL_FILE: cannot read"):
+        load_settings(SETTINGS, environ={"SLACK_WEBHOOK_URL_FILE": str(tmp_path / "none")})
