@@ -35,6 +35,7 @@ class SourceReport:
     not_modified: int = 0
     new: int = 0
     updated: int = 0
+    matches: int = 0
     alerts: int = 0
     errors: int = 0
     detail: str = ""
@@ -102,6 +103,7 @@ def _store(monitor: Monitor, source: SourceConfig, result: SourceResult) -> Sour
         state = record_outcome(session, source, result, stats.new, operator)
         report.state = state.state
     report.new, report.updated, report.alerts = stats.new, stats.updated, stats.alerts
+    report.matches = stats.matches
     log.info("source %s: %s, %d fetched, %d new, %d updated, %d alerts", source.name,
              report.state, report.fetched, report.new, report.updated, report.alerts)
     return report

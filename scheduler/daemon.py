@@ -3,16 +3,20 @@
 One job per source (its interval plus random jitter, ``max_instances=1``,
 ``coalesce=True``), a delivery job, a cron job per digest channel. Every source
 is polled once at start-up. SIGTERM/SIGINT stop scheduling, let the cycle in
-flight finish (bounded), deliver what is pending and exit 0. SIGHUP reloads
-settings.toml; an invalid file is logged and the running configuration kept.
+flight finish (bounded), deliver what is pending and exit 0. SIGHUP (or a change
+of the file on disk) reloads settings.toml; an invalid file is logged and the
+running configuration kept. Against PostgreSQL, replicas elect one leader
+(scheduler.leader); every replica delivers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from datetime import timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_INTERVAL = 10.0
 SHUTDOWN_GRACE = 60.0
+CONFIG_POLL = 2.0
 LEADER_INTERVAL = 5.0  # a follower takes over within about this long after the leader dies
 
 
@@ -49,6 +54,8 @@ class Daemon:
         self.monitor: Monitor | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.leadership: Leadership | None = None
+        self.config_file = config_path or os.environ.get("MONITOR_CONFIG") or "settings.toml"
+        self.config_mtime: float | None = None
 
     # -- jobs -------------------------------------------------------------------
 
@@ -71,6 +78,7 @@ class Daemon:
             for source in report.sources:
                 self.metrics.fetches.labels(source.name, source.state).inc()
                 self.metrics.new_articles.labels(source.name).inc(source.new)
+                self.metrics.matches.labels(source.name).inc(source.matches)
                 self.metrics.set_state(source.name, source.state)
             await self.deliver()
         except Exception:
@@ -83,11 +91,22 @@ class Daemon:
         if self.monitor is None:
             return
         with self.metrics.delivery_seconds.time():
-            report = await deliver_due(self.monitor.engine, self.monitor.channels,
-                                       self.monitor.settings.delivery)
-        self.metrics.alerts.labels("sent").inc(report.sent)
-        self.metrics.alerts.labels("retried").inc(report.retried)
-        self.metrics.alerts.labels("dead").inc(report.dead)
+            for name, channel in self.monitor.channels.items():
+                report = await deliver_due(self.monitor.engine, {name: channel},
+                                           self.monitor.settings.delivery)
+                for outcome in ("sent", "retried", "dead", "folded"):
+                    self.metrics.alerts.labels(name, outcome).inc(getattr(report, outcome))
+
+    def watch_config(self) -> None:
+        """Reload when settings.toml changes on disk (SIGHUP does the same at once)."""
+        try:
+            mtime = Path(self.config_file).stat().st_mtime
+        except OSError:
+            return
+        if self.config_mtime is not None and mtime != self.config_mtime:
+            log.info("%s changed: reloading", self.config_file)
+            self.reload()
+        self.config_mtime = mtime
 
     async def digest(self, channel_name: str) -> None:
         if self.monitor and channel_name in self.monitor.channels:
@@ -99,7 +118,7 @@ class Daemon:
     def _schedule(self, scheduler: AsyncIOScheduler, monitor: Monitor) -> None:
         """(Re)create the jobs: delivery on every replica; crawls and digests on the leader."""
         for job in scheduler.get_jobs():
-            if job.id != "leadership":
+            if job.id not in ("leadership", "config-watch"):
                 job.remove()
         scheduler.add_job(self.deliver, IntervalTrigger(seconds=DELIVERY_INTERVAL), id="deliver",
                           max_instances=1, coalesce=True)
@@ -178,6 +197,9 @@ class Daemon:
         self._schedule(self.scheduler, self.monitor)
         self.scheduler.add_job(self.keep_leadership, IntervalTrigger(seconds=LEADER_INTERVAL),
                                id="leadership", max_instances=1, coalesce=True)
+        self.watch_config()
+        self.scheduler.add_job(self.watch_config, IntervalTrigger(seconds=CONFIG_POLL),
+                               id="config-watch", max_instances=1, coalesce=True)
         server = HealthServer(self.listen, self.health, self.metrics.render) if self.listen else None
         if server:
             await server.start()

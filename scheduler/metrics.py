@@ -16,8 +16,8 @@ class Metrics:
                                     ["source"], registry=self.registry)
         self.matches = Counter("monitor_rule_matches_total", "Rule matches recorded",
                                ["source"], registry=self.registry)
-        self.alerts = Counter("monitor_alerts_total", "Alert deliveries by outcome",
-                              ["outcome"], registry=self.registry)
+        self.alerts = Counter("monitor_alerts_total", "Alert deliveries by channel and outcome",
+                              ["channel", "outcome"], registry=self.registry)
         self.source_state = Gauge("monitor_source_state", "1 for the state a source is in",
                                   ["source", "state"], registry=self.registry)
         self.cycle_seconds = Histogram("monitor_cycle_seconds", "Duration of a source's cycle",

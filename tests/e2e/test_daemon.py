@@ -79,11 +79,18 @@ def test_daemon_health_metrics_reload_and_graceful_stop(tmp_path: Path) -> None:
             assert "monitor_cycle_seconds_bucket" in metrics
             assert httpx.get(f"{base}/nothing", timeout=2).status_code == 404
 
+            assert wait_for(lambda: 'monitor_alerts_total{channel="console",outcome="sent"}'
+                            in httpx.get(f"{base}/metrics", timeout=2).text)
+            good = config.read_text("utf-8")
             config.write_text("[storage\nbroken", "utf-8")  # an invalid new file
             daemon.send_signal(signal.SIGHUP)
             time.sleep(1.0)
             assert daemon.poll() is None
             assert httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+            time.sleep(1.1)  # a later modification time than the broken file's
+            config.write_text(good.replace("interval = 900", "interval = 1200"), "utf-8")
+            # no signal this time: the changed file is noticed and loaded
+            time.sleep(4)  # the watcher looks every 2 s; its log line is checked below
         finally:
             daemon.send_signal(signal.SIGTERM)
             try:
@@ -93,4 +100,5 @@ def test_daemon_health_metrics_reload_and_graceful_stop(tmp_path: Path) -> None:
                 raise
     assert daemon.returncode == 0, stderr[-3000:]
     assert "reload rejected" in stderr and "TOML syntax error" in stderr
+    assert "configuration reloaded" in stderr
     assert "monitor stopped" in stderr
