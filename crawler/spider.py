@@ -49,6 +49,13 @@ def describe_failure(failure: Failure, timeout: float) -> str:
     if failure.check(exceptions.DownloadFailedError, ResponseNeverReceived, error.ConnectionLost,
                      error.ConnectionDone):
         return "connection reset or closed before a complete response"
+    if failure.check(IgnoreRequest):
+        message = failure.getErrorMessage()
+        if "DOWNLOAD_MAXSIZE" in message or "maxsize" in message.lower():
+            return "response over the size cap (DOWNLOAD_MAXSIZE), after decompression"
+        if "redirect" in message.lower():
+            return f"redirect loop or too many redirects ({message})"
+        return message
     if failure.check(exceptions.DownloadCancelledError):
         return "download cancelled (larger than the size cap?)"
     return failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
@@ -88,8 +95,9 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_route,
             errback=self.route_failed,
             dont_filter=True,
-            meta={"route_index": index, "conditional": route.type == "feed",
-                  "handle_httpstatus_all": True},
+            # Every status reaches the spider (HTTPERROR_ALLOW_ALL) except redirects, which
+            # the redirect middleware follows (handle_httpstatus_all would stop it).
+            meta={"route_index": index, "conditional": route.type == "feed"},
             priority=10,
         )
 
@@ -113,9 +121,10 @@ class SourceSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         index = request.meta["route_index"]
         reason = describe_failure(failure, self.config.download_timeout)
-        # IgnoreRequest comes from robots.txt or the private-address guard: a refusal,
-        # not a network fault.
-        outcome = "blocked" if failure.check(IgnoreRequest) else "failing"
+        # A refusal by robots.txt or the private-address guard is "blocked"; a redirect
+        # loop or an oversized body is a fault of the source ("failing").
+        refused = failure.check(IgnoreRequest) and not reason.startswith(("redirect", "response"))
+        outcome = "blocked" if refused else "failing"
         self.result.errors.append(f"{request.url}: {reason}")
         yield from self._fall_back(index, outcome, reason)
 
@@ -217,7 +226,7 @@ class SourceSpider(scrapy.Spider):
                 link if link.startswith("http") else url,
                 callback=self.parse_page,
                 errback=self.page_failed,
-                meta={"item": item, "handle_httpstatus_all": True},
+                meta={"item": item},
             )
             return
         self.result.items.append(item)

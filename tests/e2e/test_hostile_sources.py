@@ -1,0 +1,118 @@
+"""Hostile and broken sources, all at once, through the real command: a gzip bomb, a
+redirect loop, a server trickling bytes, a reset connection, a 429 and an empty 200.
+Each is isolated and named; every other source is stored in full."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from core.db import make_engine
+from core.models import Article
+from crawler.snapshot_server import SnapshotServer
+from tests.conftest import fast_settings
+from tests.e2e.helpers import run_monitor, sources_json
+
+pytestmark = pytest.mark.slow
+
+BOMB = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)  # 8 MiB inflated
+
+
+class Hostile(BaseHTTPRequestHandler):
+    upstream = ""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def reply(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        path = self.path
+        if path.startswith("/sputnikglobe.com/export"):
+            self.reply(200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
+                       BOMB)
+        elif path.startswith("/tass.com/rss"):
+            self.reply(302, {"Location": "https://tass.com/rss/v2.xml?loop"})
+        elif path.startswith("/civil.ge/ru/feed"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(8):  # one byte a second: past the 3 s deadline
+                self.wfile.write(b"<")
+                self.wfile.flush()
+                time.sleep(1)
+        elif path.startswith("/mid.ru/en/rss.php"):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()  # a reset, no response at all
+            self.close_connection = True
+        elif path.startswith("/sputnik-georgia.ru/export"):
+            self.reply(429, {"Retry-After": "3600", "Content-Type": "text/plain"}, b"slow down")
+        elif path.startswith("/civil.ge/ka/feed"):
+            self.reply(200, {"Content-Type": "application/rss+xml"})
+        else:
+            answer = httpx.get(self.upstream + path, headers={
+                k: v for k, v in self.headers.items() if k.lower() != "host"}, timeout=10)
+            self.reply(answer.status_code, {
+                k: v for k, v in answer.headers.items()
+                if k.lower() not in ("content-length", "transfer-encoding", "content-encoding",
+                                     "connection")}, answer.content)
+
+
+@pytest.fixture
+def hostile_mirror(snapshot_copy: Path) -> Iterator[str]:
+    with SnapshotServer(snapshot_copy) as snapshot:
+        handler = type("Handler", (Hostile,), {"upstream": snapshot.url})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def test_hostile_sources_are_isolated_and_named(tmp_path: Path, hostile_mirror: str) -> None:
+    config = fast_settings(tmp_path)
+    config.write_text(config.read_text("utf-8").replace(
+        "download_maxsize = 10485760", "download_maxsize = 1048576"), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    done = run_monitor(config, db_url, "run-once", "--mirror", hostile_mirror)
+    assert done.returncode == 1, done.stdout + done.stderr
+    health = sources_json(config, db_url)
+    expected = {
+        "sputnik_en": ("failing", ("over the size cap",)),
+        "tass_en": ("failing", ("redirect",)),
+        "civil_ru": ("failing", ("timed out",)),
+        "mid_en": ("ok", ("connection reset",)),  # the listing fallback still works
+        "sputnik_ge_ru": ("blocked", ("429",)),
+        "civil_ka": ("parse-error", ("empty response body",)),
+    }
+    for name, (state, words) in expected.items():
+        row = health[name]
+        assert row["state"] == state, (name, row)
+        assert any(w.lower() in (row["last_error"] or "").lower() for w in words), (name, row)
+    for name in ("tass_ru", "civil_en", "mid_ru", "mfa_ge_en"):
+        assert health[name]["state"] == "ok", (name, health[name])
+    with Session(make_engine(db_url)) as session:
+        sources = {a.source for a in session.exec(select(Article)).all()}
+    assert {"tass_ru", "civil_en", "mid_ru", "mfa_ge_en", "mid_en"} <= sources
+    assert not sources & {"sputnik_en", "tass_en", "civil_ru", "sputnik_ge_ru", "civil_ka"}
