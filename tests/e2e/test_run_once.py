@@ -194,3 +194,29 @@ def test_items_linking_off_the_sources_domains_are_not_followed(
     with Session(make_engine(db_url)) as session:
         urls = session.exec(select(Article.url)).all()
     assert len(urls) == 5 and all(u.startswith("https://civil.ge/") for u in urls)
+
+
+def test_guids_that_repeat_change_or_are_missing(tmp_path: Path, snapshot_copy: Path) -> None:
+    """Identity is the canonical URL: a repeated GUID on two links is two articles, a
+    changed GUID on a known link is the same article, a missing GUID is no problem."""
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'guids.db'}"
+    feed = snapshot_copy / "civil.ge/feed"
+    items = "".join(
+        f"<item><title>{title}</title><link>https://civil.ge/archives/{n}</link>{guid}"
+        "<pubDate>Sun, 22 Nov 2026 10:00:00 +0400</pubDate><description>Text.</description></item>"
+        for n, title, guid in [
+            (900001, "First", '<guid isPermaLink="false">g-1</guid>'),
+            (900002, "Second", '<guid isPermaLink="false">g-1</guid>'),
+            (743801, "Abashidze again", '<guid isPermaLink="false">changed-guid</guid>'),
+            (900003, "No guid", ""),
+        ])
+    feed.write_text(feed.read_text("utf-8").replace("</channel>", items + "</channel>"), "utf-8")
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "civil_en",
+                           "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with Session(make_engine(db_url)) as session:
+        urls = sorted(session.exec(select(Article.url)).all())
+    assert len(urls) == 8 and len(set(urls)) == 8
+    assert {f"https://civil.ge/archives/{n}" for n in (900001, 900002, 900003)} <= set(urls)
