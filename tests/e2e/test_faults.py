@@ -4,13 +4,10 @@ windows-1251 with and without a declared charset."""
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -18,49 +15,25 @@ from core.db import make_engine
 from core.models import Article
 from crawler.snapshot_server import SnapshotServer
 from tests.conftest import CASES, fast_settings
-from tests.e2e.helpers import run_monitor, sources_json
+from tests.e2e.helpers import ForwardingHandler, proxy_in_front, run_monitor, sources_json
 
 pytestmark = pytest.mark.slow
 
 
-class _SlowProxy(BaseHTTPRequestHandler):
-    """Forwards to the snapshot server, except one host, which never answers in time."""
+class _Slow(ForwardingHandler):
+    """One host never answers within the test settings' 3 s download timeout."""
 
-    upstream = ""
-    slow_prefix = ""
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.startswith(self.slow_prefix):
-            time.sleep(8)  # longer than the test settings' 3 s download timeout
-            return
-        answer = httpx.get(self.upstream + self.path, headers=dict(self.headers), timeout=10)
-        self.send_response(answer.status_code)
-        for name, value in answer.headers.items():
-            if name.lower() not in ("content-length", "transfer-encoding", "content-encoding",
-                                    "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.content)))
-        self.end_headers()
-        self.wfile.write(answer.content)
+    def misbehave(self) -> bool:
+        if self.path.startswith("/sputnikglobe.com/"):
+            time.sleep(8)
+            return True
+        return False
 
 
 @pytest.fixture
 def slow_mirror(snapshot_copy: Path) -> Iterator[str]:
-    with SnapshotServer(snapshot_copy) as snapshot:
-        handler = type("Handler", (_SlowProxy,), {"upstream": snapshot.url,
-                                                  "slow_prefix": "/sputnikglobe.com/"})
-        proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        proxy.daemon_threads = True
-        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{proxy.server_address[1]}"
-        finally:
-            proxy.shutdown()
-            proxy.server_close()
+    with proxy_in_front(snapshot_copy, _Slow) as url:
+        yield url
 
 
 def test_a_source_that_times_out_is_isolated(tmp_path: Path, slow_mirror: str,

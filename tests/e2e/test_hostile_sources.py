@@ -6,42 +6,25 @@ from __future__ import annotations
 
 import gzip
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
 from core.db import make_engine
 from core.models import Article
-from crawler.snapshot_server import SnapshotServer
 from tests.conftest import fast_settings
-from tests.e2e.helpers import run_monitor, sources_json
+from tests.e2e.helpers import ForwardingHandler, proxy_in_front, run_monitor, sources_json
 
 pytestmark = pytest.mark.slow
 
 BOMB = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)  # 8 MiB inflated
 
 
-class Hostile(BaseHTTPRequestHandler):
-    upstream = ""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def reply(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
-        self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
+class Hostile(ForwardingHandler):
+    def misbehave(self) -> bool:
         path = self.path
         if path.startswith("/sputnikglobe.com/export"):
             self.reply(200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
@@ -67,27 +50,14 @@ class Hostile(BaseHTTPRequestHandler):
         elif path.startswith("/civil.ge/ka/feed"):
             self.reply(200, {"Content-Type": "application/rss+xml"})
         else:
-            answer = httpx.get(self.upstream + path, headers={
-                k: v for k, v in self.headers.items() if k.lower() != "host"}, timeout=10)
-            self.reply(answer.status_code, {
-                k: v for k, v in answer.headers.items()
-                if k.lower() not in ("content-length", "transfer-encoding", "content-encoding",
-                                     "connection")}, answer.content)
+            return False
+        return True
 
 
 @pytest.fixture
 def hostile_mirror(snapshot_copy: Path) -> Iterator[str]:
-    with SnapshotServer(snapshot_copy) as snapshot:
-        handler = type("Handler", (Hostile,), {"upstream": snapshot.url})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
+    with proxy_in_front(snapshot_copy, Hostile) as url:
+        yield url
 
 
 def test_hostile_sources_are_isolated_and_named(tmp_path: Path, hostile_mirror: str) -> None:
