@@ -217,7 +217,9 @@ class SourceSpider(scrapy.Spider):
             body=content, published=published, author=author, tags=list(tags),
             language=self.source.language, extraction="feed", feed_hash=fingerprint,
         )
-        needs_page = len(content or summary) < self.config.min_feed_text
+        # Only a full-text field (content:encoded, yandex:full-text) can stand in for the
+        # page: a description is an excerpt however long (WordPress's ends in "[…]").
+        needs_page = len(content) < self.config.min_feed_text
         if (needs_page and self.config.fetch_pages
                 and self.pages_requested < self.config.max_pages_per_source):
             self.pages_requested += 1

@@ -47,6 +47,14 @@ def _document(article: Article) -> Document:
                     language=article.language)
 
 
+def anchor_text(title: str, body: str) -> str:
+    """The text to take story anchors from: a Title Case headline is left out, since
+    every capitalised word in it would pass for a name."""
+    words = [w for w in title.split() if w[:1].isalpha()]
+    title_case = words and sum(w[0].isupper() for w in words) > len(words) / 2
+    return body if title_case and body else f"{title}\n{body}"
+
+
 def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
              channels: Sequence[str], stats: IngestStats) -> None:
     assert article.id is not None and article.story_id is not None
@@ -79,7 +87,7 @@ def _insert(session: Session, item: ArticleItem, text_hash: str,
     published, flag = settle_published(item.published, now)
     text = f"{item.title}\n{item.body or item.summary}"
     fingerprint = simhash(text)
-    anchors = signature(text)
+    anchors = signature(anchor_text(item.title, item.body or item.summary))
     words = sketch(text)
     article_id = insert_ignore(session, Article, {
         "url_hash": item.url_hash, "url": item.url, "source": item.source,
@@ -115,7 +123,8 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     article.feed_hash = item.feed_hash
     text = f"{article.title}\n{article.body or article.summary}"
     article.simhash = simhash(text)
-    article.anchors = " ".join(sorted(signature(text)))
+    article.anchors = " ".join(sorted(signature(anchor_text(article.title,
+                                                             article.body or article.summary))))
     article.sketch = " ".join(sorted(sketch(text)))
     article.revision += 1
     article.updated_at = utcnow()
