@@ -33,6 +33,7 @@ from crawler.feeds import parse_feed  # noqa: E402
 from crawler.items import ArticleItem, SourceResult  # noqa: E402
 from crawler.spider import feed_fingerprint  # noqa: E402
 from scheduler.ingest import store_result  # noqa: E402
+from scheduler.stories import StoryIndex  # noqa: E402
 
 WORDS_EN = ("minister said talks relations Georgia Russia Tbilisi Moscow visa flights economy "
             "parliament election government opposition trade security border sanctions meeting "
@@ -71,6 +72,7 @@ def feedparser_only(feeds: list[bytes]) -> float:
 def pipeline(feeds: list[bytes], rules: RuleSet, database: str) -> tuple[float, int]:
     engine = make_engine(database)
     headers = {"content-type": "application/rss+xml; charset=utf-8"}
+    stories = StoryIndex()  # one per process, as the cycle keeps it
     started = time.perf_counter()
     stored = 0
     for index, body in enumerate(feeds):
@@ -84,7 +86,7 @@ def pipeline(feeds: list[bytes], rules: RuleSet, database: str) -> tuple[float, 
                 language="ru" if index % 2 else "en",
                 feed_hash=feed_fingerprint(entry.title, entry.summary, entry.content)))
         with session_scope(engine) as session:
-            stored += store_result(session, result, rules, ["console"]).new
+            stored += store_result(session, result, rules, ["console"], stories).new
     return time.perf_counter() - started, stored
 
 

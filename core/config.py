@@ -216,11 +216,17 @@ class EmailChannelConfig(_ChannelBase):
             return "host is empty (set SMTP_HOST)"
         if not self.sender or not self.recipients:
             return "sender or recipients empty (set ALERT_EMAIL_FROM and ALERT_EMAIL_TO)"
+        if self.username and self.security == "none" and self.host not in LOOPBACK_HOSTS:
+            return ("username is set but security = \"none\": the password would cross the "
+                    "network unencrypted (use starttls or ssl)")
         return None
 
     @property
     def effective_port(self) -> int:
         return self.port or {"none": 25, "starttls": 587, "ssl": 465}[self.security]
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class WebhookChannelConfig(_ChannelBase):

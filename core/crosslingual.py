@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -51,6 +52,7 @@ def _is_number_or_month(anchor: str) -> bool:
     return anchor.startswith("#") or (anchor[0] == "m" and anchor[1:].isdigit())
 
 
+@lru_cache(maxsize=1 << 16)
 def transliterate(word: str) -> str:
     out = []
     for char in word.lower():
@@ -59,6 +61,7 @@ def transliterate(word: str) -> str:
     return "".join(out).replace("kh", "h").replace("ts", "c").replace("y", "i").replace("j", "i")
 
 
+@lru_cache(maxsize=1 << 16)  # called for every word of every article
 def _month(word: str) -> int | None:
     lowered = word.lower()
     if lowered in _MONTHS:
@@ -69,13 +72,15 @@ def _month(word: str) -> int | None:
     return None
 
 
+def _starts_sentence(text: str, start: int) -> bool:
+    return start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
+
+
 def signature(text: str) -> frozenset[str]:
     """Numbers, months and transliterated name stems of a text."""
     anchors: set[str] = set()
     for match in _WORD.finditer(text):
         token = match.group()
-        start = match.start()
-        sentence_start = start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
         if token[0].isdigit():
             if re.fullmatch(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+", token):
                 number = re.sub(r"\D", "", token)
@@ -85,7 +90,7 @@ def signature(text: str) -> frozenset[str]:
                 anchors.add(f"#{number}")
         elif (month := _month(token)) is not None:
             anchors.add(f"m{month}")
-        elif token[0].isupper() and len(token) >= 4 and not sentence_start:
+        elif token[0].isupper() and len(token) >= 4 and not _starts_sentence(text, match.start()):
             stem = transliterate(token)[:5]
             if token.lower() not in _STOP and stem not in _STOP:
                 anchors.add(stem)

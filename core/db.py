@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, Executable, Table, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
@@ -77,6 +78,13 @@ def redact(url: str) -> str:
     return f"{scheme}{sep}{user}:***@{host}"
 
 
+def database_failure(exc: BaseException) -> str:
+    """One line naming what the database refused (the driver's own message, e.g.
+    "database or disk is full", without SQL, parameters or connection secrets)."""
+    cause = getattr(exc, "orig", None) or exc
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else 'no detail'}"
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
@@ -95,21 +103,26 @@ def insert_ignore(
     """``INSERT … ON CONFLICT DO NOTHING RETURNING``: the new key, or None if the row existed.
 
     Both SQLite (3.35+) and PostgreSQL support this form, so callers act only on
-    rows that were actually inserted, whatever another writer did concurrently.
+    rows that were actually inserted, whatever another writer did concurrently. The
+    statement is built once per table and the values are bound parameters: ingest
+    runs this for every item, and building a statement per row costs more than the
+    insert itself.
     """
     table = model.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).values(**values).prefix_with("")
-    dialect = session.get_bind().dialect.name
+    statement = _insert_ignore_statement(table, session.get_bind().dialect.name, returning)
+    row = session.connection().execute(statement, dict(values)).first()
+    return None if row is None else row[0]
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_statement(table: Table, dialect: str, returning: str) -> Executable:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return pg_insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing()
-    row = session.execute(stmt.returning(table.c[returning])).first()
-    return None if row is None else row[0]
+    return sqlite_insert(table).on_conflict_do_nothing().returning(table.c[returning])
 
 
 def ping(engine: Engine) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SIMHASH_BITS = 64
@@ -37,34 +38,49 @@ def _feature_hash(feature: str) -> int:
     return int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+# Words recur from article to article (word pairs much less): their hashes are cached.
+_word_hash = lru_cache(maxsize=1 << 17)(_feature_hash)
+
+
 def simhash(text: str) -> int:
     """64-bit SimHash over words and word pairs, as a signed integer (fits BIGINT).
 
     Single words keep short, lightly edited texts close; pairs keep texts that
     share a vocabulary but not sentences apart. Bit counts are kept in bit-sliced
     counters (one 64-bit plane per binary digit of the count), so each feature
-    costs a few integer operations instead of a loop over 64 bits.
+    costs a few integer operations instead of a loop over 64 bits, and the
+    majority vote is one bit-sliced comparison of all 64 counts at once.
     """
     words = normalised_words(text)
     if not words:
         return 0
-    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    hashes = [_word_hash(w) for w in words]
+    hashes += [_feature_hash(f"{a} {b}") for a, b in itertools.pairwise(words)]
     planes: list[int] = []
-    for gram in grams:
-        carry = _feature_hash(gram)
+    for carry in hashes:
         for index, plane in enumerate(planes):
             planes[index], carry = plane ^ carry, plane & carry
             if not carry:
                 break
         if carry:
             planes.append(carry)
-    half = len(grams) / 2
-    result = 0
-    for bit in range(SIMHASH_BITS):
-        ones = sum(((plane >> bit) & 1) << level for level, plane in enumerate(planes))
-        if ones > half:
-            result |= 1 << bit
+    result = _counts_above(planes, len(hashes) // 2)  # more than half the features
     return result - (1 << 64) if result >= 1 << 63 else result
+
+
+def _counts_above(planes: list[int], threshold: int) -> int:
+    """The bits whose count (binary digit ``level`` in ``planes[level]``) exceeds
+    ``threshold``: compared digit by digit from the most significant, in parallel."""
+    mask = (1 << SIMHASH_BITS) - 1
+    greater, equal = 0, mask
+    for level in range(max(len(planes), threshold.bit_length()) - 1, -1, -1):
+        plane = planes[level] if level < len(planes) else 0
+        if (threshold >> level) & 1:
+            equal &= plane
+        else:
+            greater |= equal & plane
+            equal &= ~plane & mask
+    return greater
 
 
 def hamming(a: int, b: int) -> int:
@@ -82,7 +98,7 @@ def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
     sketch words index near-duplicate candidates without comparing every pair.
     """
     words = {w for w in normalised_words(text) if len(w) > 2}
-    return frozenset(sorted(words, key=_feature_hash)[:size])
+    return frozenset(sorted(words, key=_word_hash)[:size])
 
 
 def word_overlap(a: str, b: str) -> float:

@@ -16,6 +16,12 @@ _SPACE = re.compile(r"\s+")
 # Letters (Latin, Cyrillic, Georgian and the rest) and digits; hyphens and
 # apostrophes split, so "Russian-Georgian" is two words.
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Inside a word, invisible characters and combining marks left after NFKC (Russian
+# stress accents: "Гру\u0301зия") are dropped, not taken for a word break.
+_INSIDE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300-\u036f"
+_HAS_INSIDE = re.compile(f"[{_INSIDE}]")
+_TOKEN_WITH_INSIDE = re.compile(rf"(?:[^\W_][{_INSIDE}]*)+")
+_DROP_INSIDE = re.compile(f"[{_INSIDE}]+")
 
 
 class Token(NamedTuple):
@@ -38,22 +44,62 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", fold(cleaned)).strip()
 
 
+def _is_plain(text: str, folded: str) -> bool:
+    """Folding kept every offset and nothing needs normalising: the common case, where
+    a word is a run of the folded text."""
+    return (len(folded) == len(text) and _HAS_INSIDE.search(text) is None
+            and unicodedata.is_normalized("NFKC", folded))
+
+
+def _word(raw: str) -> str:
+    return fold(_DROP_INSIDE.sub("", unicodedata.normalize("NFKC", raw)))
+
+
 def tokenize(text: str) -> list[Token]:
     """Words with their offsets in ``text``."""
-    visible = text.translate(_SPACE_FOR_INVISIBLE)
-    folded = fold(visible)
-    if len(folded) == len(visible) and unicodedata.is_normalized("NFKC", folded):
-        # The common case: folding kept every offset, so fold once, not per word.
+    folded = fold(text)
+    if _is_plain(text, folded):
         return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
-    tokens = []
-    for match in _TOKEN.finditer(visible):
-        word = unicodedata.normalize("NFKC", match.group())
-        tokens.append(Token(fold(word), match.start(), match.end()))
-    return tokens
+    return [Token(word, m.start(), m.end()) for m in _TOKEN_WITH_INSIDE.finditer(text)
+            if (word := _word(m.group()))]
 
 
-# Invisible characters become spaces for tokenising, which keeps offsets stable.
-_SPACE_FOR_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), " ")
+def words(text: str) -> list[str]:
+    """The texts of ``tokenize(text)``, without offsets (the fast path for matching)."""
+    folded = fold(text)
+    if not _is_plain(text, folded):
+        return [word for m in _TOKEN_WITH_INSIDE.finditer(text) if (word := _word(m.group()))]
+    # Most whitespace-separated chunks are a whole word (isalnum is exactly the regex's
+    # class, less "_"); only the rest go through the regex, which is slower per character.
+    found: list[str] = []
+    for chunk in folded.split():
+        if chunk.isalnum():
+            found.append(chunk)
+        else:
+            found.extend(_TOKEN.findall(chunk))
+    return found
+
+
+def spans(text: str, known_words: list[str] | None = None,
+          count: int | None = None) -> list[tuple[int, int]]:
+    """The (start, end) offsets in ``text`` of the first ``count`` (default all) words
+    of ``words(text)``, which may be passed in as ``known_words``."""
+    folded = fold(text)
+    if not _is_plain(text, folded):
+        found = [m.span() for m in _TOKEN_WITH_INSIDE.finditer(text) if _word(m.group())]
+        return found if count is None else found[:count]
+    if known_words is None:
+        found = [m.span() for m in _TOKEN.finditer(folded)]
+        return found if count is None else found[:count]
+    # Each word is the next occurrence of its text: the gaps between words hold no
+    # letters or digits, so a search from the previous word's end cannot stop early.
+    offsets = []
+    find, end = folded.find, 0
+    for word in known_words if count is None else known_words[:count]:
+        start = find(word, end)
+        end = start + len(word)
+        offsets.append((start, end))
+    return offsets
 
 
 def script_of(word: str) -> str | None:

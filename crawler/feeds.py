@@ -275,7 +275,11 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     parser_headers = {**lower, "content-type": "application/xml; charset=utf-8"}
     parser_headers.setdefault("content-location", url)  # base for relative links
     try:
-        parsed = feedparser.parse(io.BytesIO(cleaned.encode("utf-8")), response_headers=parser_headers)
+        # Entry HTML becomes plain text here (scripts and styles dropped by
+        # crawler.extract.text), so feedparser's own sanitising and relative-link
+        # rewriting inside it would be work thrown away.
+        parsed = feedparser.parse(io.BytesIO(cleaned.encode("utf-8")), response_headers=parser_headers,
+                                  sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser is robust, but a feed must never crash a crawl
         return ParsedFeed("parse-error", detail=f"feedparser failed: {exc!r}")
     error = parsed.get("bozo_exception")

@@ -9,10 +9,12 @@ transaction, after the crawl.
 from __future__ import annotations
 
 import hashlib
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from OpenSSL import SSL
 from scrapy import exceptions
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -46,6 +48,8 @@ def describe_failure(failure: Failure, timeout: float) -> str:
         return "DNS lookup failed"
     if failure.check(exceptions.ResponseDataLossError):
         return "the response was cut short"
+    if (tls := _tls_problem(failure.value)) is not None:
+        return tls
     if failure.check(exceptions.DownloadFailedError, ResponseNeverReceived, error.ConnectionLost,
                      error.ConnectionDone):
         return "connection reset or closed before a complete response"
@@ -59,6 +63,25 @@ def describe_failure(failure: Failure, timeout: float) -> str:
     if failure.check(exceptions.DownloadCancelledError):
         return "download cancelled (larger than the size cap?)"
     return failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+
+
+def _tls_problem(exc: BaseException | None, depth: int = 0) -> str | None:
+    """What the TLS handshake refused, found wherever Twisted or Scrapy wrapped it."""
+    if exc is None or depth > 6:
+        return None
+    text = str(exc)
+    if isinstance(exc, SSL.Error | ssl.SSLError) or "certificate verify failed" in text:
+        if "certificate verify failed" in text or "CERTIFICATE_VERIFY_FAILED" in text:
+            return ("TLS certificate not trusted (certificate verify failed): if the site's "
+                    "CA is legitimate but not in the system store (mid.ru's Russian Trusted "
+                    "Root), add it to a bundle named by SSL_CERT_FILE")
+        return f"TLS handshake failed: {text[:200]}"
+    nested = [reason.value for reason in getattr(exc, "reasons", None) or []
+              if isinstance(reason, Failure)]
+    for inner in [*nested, exc.__cause__, exc.__context__]:
+        if (found := _tls_problem(inner, depth + 1)) is not None:
+            return found
+    return None
 
 
 def _lower_headers(response: Response) -> dict[str, str]:

@@ -13,16 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.channels import build_channels
 from alerts.outbox import DeliveryReport, deliver_due
 from alerts.rules import RuleSet
 from core.config import Settings, SourceConfig
-from core.db import make_engine, session_scope
+from core.db import database_failure, make_engine, session_scope
+from core.errors import StorageError
 from crawler.items import SourcePlan, SourceResult
 from crawler.run import CrawlService
 from scheduler.health import record_outcome
 from scheduler.ingest import IngestStats, known_items, store_result, stored_validators
+from scheduler.stories import StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,7 @@ class Monitor:
         self.settings = settings
         self.engine = engine or make_engine(settings.storage.url)
         self.rules = RuleSet.compile(settings.rules, settings.aliases)
+        self.stories = StoryIndex()  # loaded on first use, then kept in step
         self.channels, self.disabled_channels = build_channels(settings.channels)
         for name, reason in self.disabled_channels.items():
             log.warning("channel %s disabled: %s", name, reason)
@@ -99,7 +103,7 @@ def _store(monitor: Monitor, source: SourceConfig, result: SourceResult) -> Sour
     operator = [c for c in monitor.settings.operator.channels if c in monitor.channels]
     stats = IngestStats()
     with session_scope(monitor.engine) as session:
-        stats = store_result(session, result, monitor.rules, enabled)
+        stats = store_result(session, result, monitor.rules, enabled, monitor.stories)
         state = record_outcome(session, source, result, stats.new, operator)
         report.state = state.state
     report.new, report.updated, report.alerts = stats.new, stats.updated, stats.alerts
@@ -115,18 +119,32 @@ async def run_cycle(monitor: Monitor, sources: Sequence[SourceConfig] | None = N
     started = time.monotonic()
     chosen = list(sources) if sources is not None else monitor.select_sources()
     report = CycleReport()
-    plans = [_plan(monitor, source) for source in chosen]
+    try:
+        plans = [_plan(monitor, source) for source in chosen]
+    except SQLAlchemyError as exc:  # nothing fetched yet, so nothing is lost
+        raise StorageError(f"cannot read the sources' state: {database_failure(exc)}") from None
     results = await monitor.crawler.crawl(plans)
     for source in chosen:
         try:
             report.sources.append(_store(monitor, source, results[source.name]))
-        except Exception as exc:  # one source's storage failure must not lose the others
-            log.exception("source %s: storing failed", source.name)
-            report.storage_errors.append(f"{source.name}: {exc}")
+        except Exception as exc:
+            # One source's storage failure (a full disk, a lost connection) must not lose
+            # the others. Its transaction rolled back, validators included, so the next
+            # cycle fetches and stores the source again in full.
+            monitor.stories.invalidate()  # it may hold the rolled-back articles
+            reason = database_failure(exc) if isinstance(exc, SQLAlchemyError) else repr(exc)
+            log.error("source %s: storing failed, kept for the next cycle: %s", source.name, reason)
+            log.debug("source %s: storing failed", source.name, exc_info=True)
+            report.storage_errors.append(f"{source.name}: {reason}")
             report.sources.append(SourceReport(name=source.name, state="failing", errors=1,
-                                               detail=f"storage failed: {exc}", failed=True))
+                                               detail=f"storage failed: {reason}", failed=True))
     if deliver:
-        report.delivery = await deliver_due(monitor.engine, monitor.channels,
-                                            monitor.settings.delivery)
+        try:
+            report.delivery = await deliver_due(monitor.engine, monitor.channels,
+                                                monitor.settings.delivery)
+        except SQLAlchemyError as exc:  # queued alerts stay queued for the next delivery
+            reason = database_failure(exc)
+            log.error("delivery: the outbox could not be updated, retried next cycle: %s", reason)
+            report.storage_errors.append(f"delivery: {reason}")
     report.duration = time.monotonic() - started
     return report

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from alerts.rules import Document, RuleMatch, RuleSet
@@ -39,12 +39,37 @@ class IngestStats:
     alert_ids: list[int] = field(default_factory=list)
 
 
-def _document(article: Article) -> Document:
+@dataclass
+class _Stored:
+    """What matching and the outbox need of a stored article (new or revised)."""
+
+    id: int
+    story_id: int
+    title: str
+    summary: str
+    body: str
+    source: str
+    language: str
+
+
+def _document(article: _Stored) -> Document:
     # The feed's summary is often the page's lead or first sentence: match it once.
     summary = article.summary if article.summary.strip() not in article.body else ""
     body = "\n\n".join(part for part in (summary, article.body) if part)
     return Document(title=article.title, body=body, source=article.source,
                     language=article.language)
+
+
+def _stored(article: Article) -> _Stored:
+    assert article.id is not None and article.story_id is not None
+    return _Stored(article.id, article.story_id, article.title, article.summary, article.body,
+                   article.source, article.language)
+
+
+# Built once: statements built per row cost more than executing them.
+_SET_STORY = (update(Article).where(col(Article.id) == bindparam("article"))
+              .values(story_id=bindparam("story")))
+_EXISTING_BATCH = 500
 
 
 def anchor_text(title: str, body: str) -> str:
@@ -55,9 +80,8 @@ def anchor_text(title: str, body: str) -> str:
     return body if title_case and body else f"{title}\n{body}"
 
 
-def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
+def _enqueue(session: Session, article: _Stored, matches: Iterable[RuleMatch],
              channels: Sequence[str], stats: IngestStats) -> None:
-    assert article.id is not None and article.story_id is not None
     for match in matches:
         match_id = insert_ignore(session, RuleMatchRow, {
             "article_id": article.id, "rule": match.rule, "score": match.score,
@@ -82,7 +106,7 @@ def _enqueue(session: Session, article: Article, matches: Iterable[RuleMatch],
 
 
 def _insert(session: Session, item: ArticleItem, text_hash: str,
-            stories: StoryIndex) -> Article | None:
+            stories: StoryIndex) -> _Stored | None:
     now = utcnow()
     published, flag = settle_published(item.published, now)
     text = f"{item.title}\n{item.body or item.summary}"
@@ -102,8 +126,9 @@ def _insert(session: Session, item: ArticleItem, text_hash: str,
         return None
     story = stories.find(article_id, text_hash, fingerprint, anchors, words, item.language, text)
     stories.add(article_id, story, item.language, fingerprint, anchors, words, now)
-    session.execute(update(Article).where(col(Article.id) == article_id).values(story_id=story))
-    return session.get(Article, article_id)
+    session.connection().execute(_SET_STORY, {"article": article_id, "story": story})
+    return _Stored(article_id, story, item.title, item.summary, item.body, item.source,
+                   item.language)
 
 
 def _revise(session: Session, article: Article, item: ArticleItem, text_hash: str) -> bool:
@@ -133,28 +158,51 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     return True
 
 
+def _existing(session: Session, items: Sequence[ArticleItem]) -> dict[str, Article]:
+    """The stored articles among the items, by URL hash, in a few queries, not one per item."""
+    hashes = list(dict.fromkeys(item.url_hash for item in items))
+    found: dict[str, Article] = {}
+    for start in range(0, len(hashes), _EXISTING_BATCH):
+        batch = hashes[start:start + _EXISTING_BATCH]
+        for article in session.exec(select(Article).where(col(Article.url_hash).in_(batch))):
+            found[article.url_hash] = article
+    return found
+
+
 def store_result(session: Session, result: SourceResult, rules: RuleSet,
-                 channels: Sequence[str]) -> IngestStats:
-    """Store a source's items and validators; match new and revised articles."""
+                 channels: Sequence[str], stories: StoryIndex | None = None) -> IngestStats:
+    """Store a source's items and validators; match new and revised articles.
+
+    ``stories`` is a long-lived story index (refreshed here); without one, one is
+    loaded for this call. If the transaction fails, the caller must invalidate it.
+    """
     stats = IngestStats()
-    stories: StoryIndex | None = None
-    for item in result.items:
-        if not item.title and not item.body:
-            continue
+    refreshed = False
+    items = [item for item in result.items if item.title or item.body]
+    existing = _existing(session, items)
+    inserted: dict[str, int] = {}  # an item listed twice in one feed
+    for item in items:
         text_hash = content_hash(item.title, item.body or item.summary)
-        existing = session.exec(select(Article).where(Article.url_hash == item.url_hash)).first()
-        if existing is None:
-            stories = stories or StoryIndex(session)
+        known = existing.get(item.url_hash)
+        if known is None and item.url_hash in inserted:
+            known = session.get(Article, inserted[item.url_hash])
+        if known is None:
+            if not refreshed:
+                stories = stories or StoryIndex()
+                stories.refresh(session)
+                refreshed = True
+            assert stories is not None
             article = _insert(session, item, text_hash, stories)
             if article is None:  # another writer stored it a moment ago
                 continue
+            inserted[item.url_hash] = article.id
             stats.new += 1
         else:
-            if not _revise(session, existing, item, text_hash):
+            if not _revise(session, known, item, text_hash):
                 continue
-            article = existing
+            session.flush()
+            article = _stored(known)
             stats.updated += 1
-        session.flush()
         # A revision alerts only for rules that newly match (the match row is unique).
         _enqueue(session, article, rules.match(_document(article)), channels, stats)
     for url, (etag, modified) in result.validators.items():

@@ -10,7 +10,10 @@
    dates and transliterated names (core.crosslingual), found through an inverted
    index over those anchors so the cost does not grow with the square of the window.
 
-The index is loaded once per transaction and kept in step as articles are added.
+The index lives as long as the process (the cycle keeps one): each transaction
+first loads only the articles stored since (by any writer), and the whole index is
+reloaded when its oldest entries leave the window or a transaction that added to
+it rolls back (SQLite may then hand out the same ids again).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from core.crosslingual import compare
 from core.hashing import NEAR_DUPLICATE_DISTANCE, NEAR_DUPLICATE_OVERLAP, hamming, word_overlap
@@ -47,24 +51,54 @@ class _Entry:
     first_seen: datetime
 
 
+_TWIN = (sa_select(Article.story_id)  # type: ignore[call-overload]
+         .where(Article.content_hash == bindparam("text_hash"), Article.id != bindparam("own"))
+         .order_by(Article.id).limit(1))
+RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this often
+
+
 class StoryIndex:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, session: Session | None = None) -> None:
+        self.entries: list[_Entry] = []
+        self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
+        self.by_word: dict[str, list[_Entry]] = defaultdict(list)
+        self.loaded_at = self.now = utcnow()
+        self.last_id = 0
+        self._session = session
+        if session is not None:
+            self.refresh(session)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("StoryIndex.refresh(session) must come first")
+        return self._session
+
+    def refresh(self, session: Session) -> None:
+        """Bind to this transaction and load the articles stored since the last call."""
+        self._session = session
         self.now = utcnow()
+        if self.now - self.loaded_at > RELOAD_AFTER:
+            self.invalidate()
         columns = [Article.id, Article.story_id, Article.language, Article.simhash,
                    Article.anchors, Article.sketch, Article.first_seen]
         rows = session.execute(
             sa_select(*columns)  # type: ignore[call-overload]
-            .where(Article.first_seen >= self.now - CLUSTER_WINDOW)
+            .where(Article.first_seen >= self.now - CLUSTER_WINDOW, col(Article.id) > self.last_id)
             .order_by(col(Article.id))
         ).all()
-        self.entries: list[_Entry] = []
-        self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
-        self.by_word: dict[str, list[_Entry]] = defaultdict(list)
         for article_id, story_id, language, fingerprint, anchors, words, first_seen in rows:
             if article_id is not None:
                 self.add(article_id, story_id or article_id, language, fingerprint,
                          frozenset(anchors.split()), frozenset(words.split()), first_seen)
+
+    def invalidate(self) -> None:
+        """Forget everything: the next refresh loads the window afresh."""
+        self.entries.clear()
+        self.by_anchor.clear()
+        self.by_word.clear()
+        self.last_id = 0
+        self.loaded_at = utcnow()
 
     def add(self, article_id: int, story_id: int, language: str, fingerprint: int,
             anchors: frozenset[str], words: frozenset[str],
@@ -72,6 +106,7 @@ class StoryIndex:
         entry = _Entry(article_id, story_id, language, fingerprint, anchors, words,
                        first_seen or self.now)
         self.entries.append(entry)
+        self.last_id = max(self.last_id, article_id)
         for anchor in anchors:
             self.by_anchor[anchor].append(entry)
         for word in words:
@@ -80,11 +115,8 @@ class StoryIndex:
     def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
              words: frozenset[str], language: str, text: str) -> int:
         """The story for a just-inserted article (its own id when it starts one)."""
-        twin = self.session.exec(
-            select(Article.story_id)
-            .where(Article.content_hash == text_hash, Article.id != article_id)
-            .order_by(col(Article.id)).limit(1)
-        ).first()
+        twin = self.session.connection().execute(
+            _TWIN, {"text_hash": text_hash, "own": article_id}).scalar()
         if twin:
             return twin
         return (self._near_duplicate(article_id, fingerprint, words, text)

@@ -7,6 +7,7 @@ feed cannot inject headers. SMTP 4xx → retry; 5xx → permanent."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -24,6 +25,10 @@ _TEMPLATES = Environment(loader=PackageLoader("alerts", "templates"),
                          trim_blocks=True, lstrip_blocks=True)
 _TEXT = Environment(loader=PackageLoader("alerts", "templates"), autoescape=False,
                     trim_blocks=True, lstrip_blocks=True)
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def header_text(value: str, limit: int = 200) -> str:
@@ -89,17 +94,35 @@ class EmailChannel(Channel):
                 if config.username:
                     smtp.login(config.username, config.password)
                 smtp.send_message(email)
+        except smtplib.SMTPAuthenticationError as exc:
+            # Wrong credentials will not fix themselves: permanent, and `monitor alerts
+            # retry --failed` resends once the secret is corrected.
+            detail = self._without_secret(_reply_text(exc.smtp_error))
+            return SendResult.permanent_failure(
+                f"SMTP login refused for user {config.username!r} (check the username and "
+                f"password): {exc.smtp_code} {detail}")
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             return self._by_code(min(codes), f"recipients refused: {exc.recipients}")
         except smtplib.SMTPResponseException as exc:
-            detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(
-                exc.smtp_error, bytes) else str(exc.smtp_error)
+            detail = self._without_secret(_reply_text(exc.smtp_error))
             return self._by_code(exc.smtp_code, f"SMTP {exc.smtp_code} {detail}")
         except (smtplib.SMTPException, OSError) as exc:
             # Connection refused, reset, timeout, TLS failure: try again later.
-            return SendResult.transient(f"{type(exc).__name__}: {exc}")
+            return SendResult.transient(self._without_secret(f"{type(exc).__name__}: {exc}"))
         return SendResult.success()
+
+    def _without_secret(self, text: str) -> str:
+        """The text with the password, and the base64 forms AUTH PLAIN and LOGIN send,
+        replaced: a server may echo what it was sent, and errors are stored and logged."""
+        password = self.config.password
+        if not password:
+            return text
+        user = self.config.username
+        for form in (f"\0{user}\0{password}", password):
+            encoded = base64.b64encode(form.encode()).decode()
+            text = text.replace(encoded, "***").replace(encoded.rstrip("="), "***")
+        return text.replace(password, "***")
 
     @staticmethod
     def _by_code(code: int, error: str) -> SendResult:

@@ -11,10 +11,12 @@ that could match, however many rules there are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Protocol
+from functools import cached_property, lru_cache, partial
+from typing import Protocol, cast
 
 from alerts.rules.parser import (
     Alias,
@@ -30,12 +32,13 @@ from alerts.rules.parser import (
     parse_query,
 )
 from alerts.rules.snippet import make_snippet
-from core.stemming import stem
-from core.text import tokenize
+from core.stemming import stem, stem_cache
+from core.text import spans, tokenize, words
 
 TITLE_GAP = 1000  # positions between the title's last token and the body's first
 TITLE_WEIGHT = 3.0
 KEY_PREFIX = 4  # prefix terms are indexed by their first letters
+PREFIX_MARK = "*"
 
 
 class RuleError(ValueError):
@@ -94,42 +97,93 @@ class QueryResult:
     score: float
 
 
+class Positions:
+    """Where each value of a sequence occurs, looked up as a read-only mapping.
+
+    Only the set of values is built up front, in C; a value's positions are found
+    when first asked for (repeated ``list.index``, also C), since a document is
+    asked about a few dozen of its two hundred words at most.
+    """
+
+    __slots__ = ("_found", "_sequence", "_values")
+
+    def __init__(self, sequence: list[str]) -> None:
+        self._sequence = sequence
+        self._values = set(sequence)
+        self._found: dict[str, list[int]] = {}
+
+    def keys(self) -> set[str]:
+        return self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values
+
+    def get(self, value: str, default: list[int] | None = None) -> list[int] | None:
+        found = self._found.get(value)
+        if found is None:
+            if value not in self._values:
+                return default
+            found = []
+            index, at = self._sequence.index, -1
+            with suppress(ValueError):
+                while True:
+                    at = index(value, at + 1)
+                    found.append(at)
+            self._found[value] = found
+        return found
+
+    def __getitem__(self, value: str) -> list[int]:
+        found = self.get(value)
+        if found is None:
+            raise KeyError(value)
+        return found
+
+
 class Prepared:
-    """A document tokenised once for every rule."""
+    """A document tokenised once for every rule.
+
+    This runs for every article against every rule set, so only what the candidate
+    search needs is built up front (words, their positions, their stems); offsets for
+    snippets and positions for NEAR are computed when a rule gets that far.
+    """
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.title_tokens = tokenize(doc.title)
-        self.body_tokens = tokenize(doc.body)
-        # Built with comprehensions and per distinct word: this runs for every article.
-        self.title_count = len(self.title_tokens)
-        self.words = [t.text for t in self.title_tokens] + [t.text for t in self.body_tokens]
-        body_offset = self.title_count + TITLE_GAP
-        self.positions = [*range(self.title_count),
-                          *range(body_offset, body_offset + len(self.body_tokens))]
-        self.by_word: dict[str, list[int]] = {}
-        for i, word in enumerate(self.words):
-            positions = self.by_word.get(word)
-            if positions is None:
-                self.by_word[word] = [i]
-            else:
-                positions.append(i)
-        language = doc.language or None
-        word_stems = {word: stem(word, language) for word in self.by_word}
-        self.by_stem: dict[str, list[int]] = {}
-        for word, indexes in self.by_word.items():
-            self.by_stem.setdefault(word_stems[word], []).extend(indexes)
-        self.stems = set(word_stems.values())
+        title_words = words(doc.title)
+        self.title_count = len(title_words)
+        self.words = title_words + words(doc.body)
+        self.by_word = Positions(self.words)
+        word_stems = list(map(stem_cache().get, self.words))
+        if None in word_stems:
+            word_stems = list(map(stem, self.words))
+        self.by_stem = Positions(cast(list[str], word_stems))
         self._prefix_hits: dict[str, list[int]] = {}
-        self._by_start: dict[str, list[str]] = {}  # words by their first two letters
-        for word in self.by_word:
-            self._by_start.setdefault(word[:2], []).append(word)
-        # What a rule's key (see _term_key) can be: a stem, a word, or a word's start.
-        words = self.by_word.keys()
-        self.keys = self.stems | words | {w[:n] for w in words
-                                                for n in range(1, KEY_PREFIX + 1)}
         self.source = doc.source.casefold()
         self.language = doc.language.casefold()
+
+    @cached_property
+    def positions(self) -> list[int]:
+        """Each word's position; the body starts TITLE_GAP after the title, so NEAR and
+        phrases never span the two."""
+        body_offset = self.title_count + TITLE_GAP
+        return [*range(self.title_count),
+                *range(body_offset, body_offset + len(self.words) - self.title_count)]
+
+
+    def spans(self, in_title: bool, upto: int) -> list[tuple[int, int]]:
+        """Offsets of the title's or the body's words up to index ``upto``, in the text
+        the reader sees; computed only for articles that matched, and only as far as
+        their snippet needs."""
+        text = self.doc.title if in_title else self.doc.body
+        known = self.words[:self.title_count] if in_title else self.words[self.title_count:]
+        return spans(text, known, upto + 1)
+
+    @cached_property
+    def _sorted_words(self) -> list[str]:
+        return sorted(self.by_word)
 
     def is_title(self, index: int) -> bool:
         return index < self.title_count
@@ -137,20 +191,14 @@ class Prepared:
     def prefix_hits(self, prefix: str) -> list[int]:
         found = self._prefix_hits.get(prefix)
         if found is None:  # computed on demand: only candidate rules' prefixes are needed
-            pool = self._by_start.get(prefix[:2], []) if len(prefix) >= 2 else self.by_word
-            found = [i for word in pool if word.startswith(prefix) for i in self.by_word[word]]
+            found = []
+            ordered = self._sorted_words
+            for at in range(bisect_left(ordered, prefix), len(ordered)):
+                if not ordered[at].startswith(prefix):
+                    break
+                found.extend(self.by_word[ordered[at]])
             self._prefix_hits[prefix] = found
         return found
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """A term resolved against the alias table: ready to evaluate."""
-
-    kind: str
-    text: str
-    words: tuple[str, ...] = ()  # normalised words (phrase) or the stem / prefix
-    field: str = ""
 
 
 @lru_cache(maxsize=100_000)
@@ -173,6 +221,7 @@ class CompiledQuery:
     tree: Node
     aliases: Mapping[str, tuple[Term, ...]]
     keys: frozenset[str] | None = field(default=None)
+    evaluator: Evaluator | None = field(default=None, repr=False)
 
     def describe(self) -> str:
         return _describe(self.tree, self.aliases)
@@ -180,91 +229,150 @@ class CompiledQuery:
     def evaluate(self, doc: Document | Prepared) -> QueryResult | None:
         prepared = doc if isinstance(doc, Prepared) else Prepared(doc)
         matched: list[str] = []
-        hits = _eval(self.tree, prepared, self.aliases, matched)
+        if self.evaluator is None:
+            self.evaluator = _evaluator(self.tree, self.aliases)
+        hits = self.evaluator(prepared, matched)
         if hits is None:
             return None
         score = sum(TITLE_WEIGHT if prepared.is_title(i) else 1.0 for i in hits)
         return QueryResult(hits, list(dict.fromkeys(matched)), score)
 
 
-def _term_hits(term: Term, prepared: Prepared) -> set[int]:
+# A compiled node: the hit positions when it matches (possibly empty, for NOT and the
+# source:/lang: filters), else None; the query terms that hit are appended to the list.
+Evaluator = Callable[[Prepared, list[str]], "set[int] | None"]
+Hits = Callable[[Prepared], set[int]]
+
+
+def _term_hits(term: Term) -> Hits:
+    """A function giving the positions a term hits, resolved once per query."""
     words = _term_words(term)
-    hits: set[int] = set()
+    hits: Hits
     if term.kind == "prefix" and len(words) == 1 and " " not in words[0]:
-        hits = set(prepared.prefix_hits(words[0]))
+        prefix = words[0]
+
+        def hits(prepared: Prepared) -> set[int]:
+            return set(prepared.prefix_hits(prefix))
     elif term.kind == "word" and len(words) == 1:
-        hits = set(prepared.by_stem.get(words[0], ()))
-    else:  # a phrase: consecutive normalised words (a line break is just a space)
-        sequence = list(words[0].split() if term.kind == "prefix" else words)
-        n = len(sequence)
-        last = sequence[-1]
-        starts = prepared.by_word.get(sequence[0], ()) if n > 1 or term.kind != "prefix" \
-            else sorted(prepared.prefix_hits(last))
-        for i in starts:
-            window = prepared.words[i:i + n]
-            if len(window) == n and window[:-1] == sequence[:-1] and (
-                    window[-1].startswith(last) if term.kind == "prefix" else window[-1] == last) \
-                    and prepared.positions[i + n - 1] - prepared.positions[i] == n - 1:
-                hits.update(range(i, i + n))
-    if term.field == "title":
-        hits = {i for i in hits if prepared.is_title(i)}
-    return hits
+        word_stem = words[0]
+
+        def hits(prepared: Prepared) -> set[int]:
+            return set(prepared.by_stem.get(word_stem) or ())
+    else:
+        hits = partial(_phrase_hits, list(words[0].split() if term.kind == "prefix" else words),
+                       term.kind == "prefix")
+    if term.field != "title":
+        return hits
+    return lambda prepared: {i for i in hits(prepared) if prepared.is_title(i)}
 
 
-def _eval(node: Node, prepared: Prepared, aliases: Mapping[str, tuple[Term, ...]],
-          matched: list[str]) -> set[int] | None:
-    """Hit positions when the node matches (possibly empty, for NOT and filters), else None."""
+def _bare_stem(term: Term) -> str | None:
+    """The stem of a single-word term with no field, whose hits are one lookup."""
+    words = _term_words(term)
+    return words[0] if term.kind == "word" and len(words) == 1 and not term.field else None
+
+
+def _phrase_hits(sequence: list[str], last_is_prefix: bool, prepared: Prepared) -> set[int]:
+    """Consecutive normalised words (a line break is just a space)."""
+    found: set[int] = set()
+    n = len(sequence)
+    last = sequence[-1]
+    starts = prepared.by_word.get(sequence[0]) or () if n > 1 or not last_is_prefix \
+        else sorted(prepared.prefix_hits(last))
+    for i in starts:
+        window = prepared.words[i:i + n]
+        if len(window) == n and window[:-1] == sequence[:-1] and (
+                window[-1].startswith(last) if last_is_prefix else window[-1] == last) \
+                and prepared.positions[i + n - 1] - prepared.positions[i] == n - 1:
+            found.update(range(i, i + n))
+    return found
+
+
+def _evaluator(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> Evaluator:
+    """The node compiled to a function: the tree is walked once per query, not per article."""
     if isinstance(node, Term):
-        term_hits = _term_hits(node, prepared)
-        if term_hits:
-            matched.append(node.text)
-            return term_hits
-        return None
+        term_hits, text = _term_hits(node), node.text
+
+        def term(prepared: Prepared, matched: list[str]) -> set[int] | None:
+            found = term_hits(prepared)
+            if found:
+                matched.append(text)
+                return found
+            return None
+        return term
     if isinstance(node, Alias):
-        found: set[int] = set()
-        for entry in aliases[node.name]:
-            scoped = Term(entry.kind, entry.text, node.field or entry.field)
-            entry_hits = _term_hits(scoped, prepared)
-            if entry_hits:
-                matched.append(entry.text)
-                found |= entry_hits
-        return found or None
+        # A bare word anywhere is one dict lookup; aliases run to dozens of entries.
+        entries = [(_bare_stem(scoped), _term_hits(scoped), t.text)
+                   for t in aliases[node.name]
+                   for scoped in [Term(t.kind, t.text, node.field or t.field)]]
+
+        def alias(prepared: Prepared, matched: list[str]) -> set[int] | None:
+            found: set[int] = set()
+            by_stem = prepared.by_stem
+            for bare_stem, entry_hits, text in entries:
+                hits = by_stem.get(bare_stem) if bare_stem else entry_hits(prepared)
+                if hits:
+                    matched.append(text)
+                    found.update(hits)
+            return found or None
+        return alias
     if isinstance(node, Meta):
-        value = prepared.source if node.field == "source" else prepared.language
-        ok = value.startswith(node.value[:-1]) if node.value.endswith("*") else value == node.value
-        return set() if ok else None
+        return partial(_meta, node.field, node.value)
     if isinstance(node, Not):
-        return set() if _eval(node.child, prepared, aliases, []) is None else None
-    # Children report matched terms into their own list, kept only if they matched.
-    if isinstance(node, And):
-        union: set[int] = set()
+        child = _evaluator(node.child, aliases)
+        return lambda prepared, matched: set() if child(prepared, []) is None else None
+    if isinstance(node, And | Or):
+        children = [_evaluator(c, aliases) for c in node.children]
+        return partial(_all if isinstance(node, And) else _any, children)
+    return partial(_near, _evaluator(node.left, aliases), _evaluator(node.right, aliases),
+                   node.distance)
+
+
+def _meta(field: str, value: str, prepared: Prepared, matched: list[str]) -> set[int] | None:
+    actual = prepared.source if field == "source" else prepared.language
+    ok = actual.startswith(value[:-1]) if value.endswith("*") else actual == value
+    return set() if ok else None
+
+
+# Children report matched terms into their own list, kept only if they matched.
+def _all(children: list[Evaluator], prepared: Prepared, matched: list[str]) -> set[int] | None:
+    union: set[int] = set()
+    terms: list[str] = []
+    for child in children:
+        hits = child(prepared, terms)
+        if hits is None:
+            return None
+        union |= hits
+    matched.extend(terms)
+    return union
+
+
+def _any(children: list[Evaluator], prepared: Prepared, matched: list[str]) -> set[int] | None:
+    result: set[int] | None = None
+    for child in children:
         terms: list[str] = []
-        for child in node.children:
-            hits = _eval(child, prepared, aliases, terms)
-            if hits is None:
-                return None
-            union |= hits
-        matched.extend(terms)
-        return union
-    if isinstance(node, Or):
-        result: set[int] | None = None
-        for child in node.children:
-            terms = []
-            hits = _eval(child, prepared, aliases, terms)
-            if hits is not None:
-                result = (result or set()) | hits
-                matched.extend(terms)
-        return result
-    terms = []
-    left = _eval(node.left, prepared, aliases, terms)
-    right = _eval(node.right, prepared, aliases, terms)
-    if not left or not right:
+        hits = child(prepared, terms)
+        if hits is not None:
+            result = (result or set()) | hits
+            matched.extend(terms)
+    return result
+
+
+def _near(left_of: Evaluator, right_of: Evaluator, distance: int, prepared: Prepared,
+          matched: list[str]) -> set[int] | None:
+    """The hits of both sides that lie within ``distance`` words of each other."""
+    terms: list[str] = []
+    left = left_of(prepared, terms)
+    if not left:
+        return None
+    right = right_of(prepared, terms)
+    if not right:
         return None
     pos = prepared.positions
-    near_left = {i for i in left if any(abs(pos[i] - pos[j]) <= node.distance for j in right)}
+    near_left = {i for i in left if any(abs(pos[i] - pos[j]) <= distance for j in right)}
     if not near_left:
         return None
-    near_right = {j for j in right if any(abs(pos[i] - pos[j]) <= node.distance for i in left)}
+    near_right = {j for j in right if any(abs(pos[i] - pos[j]) <= distance for i in left)}
     matched.extend(terms)
     return near_left | near_right
 
@@ -306,11 +414,11 @@ def _aliases_of(node: Node) -> list[tuple[str, int]]:
 
 
 def _term_key(term: Term) -> str:
-    """A key every document the term matches has: its stem, its prefix, or a phrase's
-    first word."""
-    words = _term_words(term)
-    first = words[0].split()[0] if words else ""
-    return first[:KEY_PREFIX] if term.kind == "prefix" else first
+    """A key every document the term matches has: its stem, a phrase's first word, or
+    PREFIX_MARK and the first letters of its prefix (tokens never hold the mark)."""
+    term_words = _term_words(term)
+    first = term_words[0].split()[0] if term_words else ""
+    return PREFIX_MARK + first[:KEY_PREFIX] if term.kind == "prefix" else first
 
 
 def required_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> frozenset[str] | None:
@@ -360,6 +468,7 @@ def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
     _check_terms(tree, query)
     compiled = CompiledQuery(query, tree, table)
     compiled.keys = required_keys(tree, table)
+    compiled.evaluator = _evaluator(tree, table)
     return compiled
 
 
@@ -389,13 +498,18 @@ class RuleSet:
     def __init__(self, rules: list[_Rule]) -> None:
         self._rules = rules
         self._always_ordinals: list[int] = []
-        self._by_key: dict[str, list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}  # stems and words
+        self._by_prefix: dict[str, list[int]] = {}  # the first letters of prefix terms
         for ordinal, rule in enumerate(rules):
             if rule.query.keys is None:
                 self._always_ordinals.append(ordinal)
-            else:
-                for key in rule.query.keys:
+                continue
+            for key in rule.query.keys:
+                if key.startswith(PREFIX_MARK):
+                    self._by_prefix.setdefault(key[1:], []).append(ordinal)
+                else:
                     self._by_key.setdefault(key, []).append(ordinal)
+        self._prefix_lengths = sorted({len(key) for key in self._by_prefix})
 
     @classmethod
     def compile(cls, rules: Sequence[RuleSpec], aliases: Mapping[str, Sequence[str]]) -> RuleSet:
@@ -421,8 +535,14 @@ class RuleSet:
     def candidates(self, prepared: Prepared) -> list[_Rule]:
         """Rules that could match, in configuration order."""
         found: set[int] = set(self._always_ordinals)
-        for key in prepared.keys & self._by_key.keys():
-            found.update(self._by_key[key])
+        by_key, by_prefix = self._by_key, self._by_prefix
+        for key in by_key.keys() & prepared.by_stem.keys():
+            found.update(by_key[key])
+        for key in by_key.keys() & prepared.by_word.keys():
+            found.update(by_key[key])
+        for length in self._prefix_lengths:
+            for key in by_prefix.keys() & {word[:length] for word in prepared.by_word}:
+                found.update(by_prefix[key])
         return [self._rules[i] for i in sorted(found)]
 
     def match(self, doc: Document) -> list[RuleMatch]:

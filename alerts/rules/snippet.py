@@ -19,13 +19,13 @@ def make_snippet(prepared: Prepared, positions: set[int],
     title_count = prepared.title_count
     body_hits = sorted(i - title_count for i in positions if i >= title_count)
     if body_hits:
-        text, tokens, hits = prepared.doc.body, prepared.body_tokens, body_hits
+        text, hits = prepared.doc.body, body_hits
     else:
-        text, tokens = prepared.doc.title, prepared.title_tokens
-        hits = sorted(i for i in positions if i < title_count)
+        text, hits = prepared.doc.title, sorted(i for i in positions if i < title_count)
     if not text:
         return "", []
-    spans = sorted((tokens[i].start, tokens[i].end) for i in hits)
+    offsets = prepared.spans(in_title=not body_hits, upto=hits[-1])
+    spans = [offsets[i] for i in hits]
     # The window of ``width`` characters that holds the most hits (two pointers).
     best_start, best_count, right = 0, 0, 0
     for left, (start, _) in enumerate(spans):
@@ -43,7 +43,9 @@ def make_snippet(prepared: Prepared, positions: set[int],
         space = text.rfind(" ", begin, end)
         end = space if space > begin + width // 2 else end
     # Line breaks and tabs become spaces one for one, so offsets stay valid.
-    raw = _WHITESPACE.sub(" ", text[begin:end])
+    raw = text[begin:end]
+    if not raw.isprintable():  # the check is cheap; the substitution is not
+        raw = _WHITESPACE.sub(" ", raw)
     prefix = "…" if begin > 0 else ""
     suffix = "…" if end < len(text) else ""
     shift = len(prefix) - begin

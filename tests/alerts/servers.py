@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -14,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -89,12 +91,19 @@ class ScriptedHandler:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """aiosmtpd on a free loopback port; with an ``authenticator`` it offers AUTH (PLAIN,
+    LOGIN) without TLS, as a test cannot hold a trusted certificate."""
+
+    def __init__(self, authenticator: Callable[..., AuthResult] | None = None) -> None:
         self.handler = ScriptedHandler()
         with socket.socket() as probe:  # the controller cannot start on port 0
             probe.bind(("127.0.0.1", 0))
             self._port = int(probe.getsockname()[1])
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self._port)
+        extra: dict[str, Any] = {}
+        if authenticator is not None:
+            extra = {"authenticator": authenticator, "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self._port,
+                                     **extra)
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()

@@ -4,6 +4,7 @@ SMTP server (aiosmtpd), a signature-checking webhook receiver."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 
 from alerts.channels import build_channels
 from alerts.channels.email import EmailChannel
@@ -166,3 +168,47 @@ def test_disabled_channels_are_reported_with_their_reason() -> None:
     })
     assert list(enabled) == ["email"]
     assert "SLACK_WEBHOOK_URL" in disabled["slack"]
+
+
+SECRET = "s3cret-Pa55"
+
+
+def refuse_login(server: Any, session: Any, envelope: Any, mechanism: str,
+                 auth_data: Any) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
+def refuse_login_echoing_it(server: Any, session: Any, envelope: Any, mechanism: str,
+                            auth_data: Any) -> AuthResult:
+    # A broken or hostile server that quotes the credentials back in its refusal.
+    plain = base64.b64encode(f"\0{auth_data.login.decode()}\0{SECRET}".encode()).decode()
+    return AuthResult(success=False, handled=False,
+                      message=f"535 5.7.8 bad {auth_data.login.decode()}:"
+                              f"{auth_data.password.decode()} ({plain})")
+
+
+@pytest.mark.parametrize("authenticator", [refuse_login, refuse_login_echoing_it])
+def test_smtp_login_refused_is_permanent_clear_and_never_shows_the_password(
+        authenticator: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with SmtpServer(authenticator) as smtp:
+        channel = EmailChannel("email", EmailChannelConfig(
+            type="email", host="127.0.0.1", port=smtp.port, security="none",
+            username="monitor", password=SECRET, sender="monitor@test",
+            recipients=["desk@test"], timeout=5))
+        result = run(channel.send(message()))
+    assert not result.ok and result.permanent
+    assert "SMTP login refused for user 'monitor'" in result.error and "535" in result.error
+    shown = result.error + repr(result) + caplog.text
+    for form in (SECRET, base64.b64encode(SECRET.encode()).decode(),
+                 base64.b64encode(f"\0monitor\0{SECRET}".encode()).decode()):
+        assert form not in shown
+    assert not smtp.handler.messages
+
+
+def test_a_password_is_not_sent_unencrypted_to_a_remote_server() -> None:
+    config = EmailChannelConfig(type="email", host="smtp.example.org", security="none",
+                                username="monitor", password=SECRET, sender="a@test",
+                                recipients=["b@test"])
+    reason = config.disabled_reason()
+    assert reason is not None and "unencrypted" in reason
+    assert config.model_copy(update={"security": "starttls"}).disabled_reason() is None

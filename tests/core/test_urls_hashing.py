@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.hashing import (
     NEAR_DUPLICATE_DISTANCE,
@@ -55,3 +57,29 @@ def test_simhash_near_duplicates_are_close_and_others_far() -> None:
                   "could discuss visa rules, adding that flights between the two countries grew.")
     assert word_overlap(base, same_topic) < NEAR_DUPLICATE_OVERLAP
     assert -(1 << 63) <= simhash(base) < (1 << 63)
+
+
+def _reference_simhash(text: str) -> int:
+    """SimHash as defined, one counter per bit (what the bit-sliced version computes)."""
+    import itertools
+
+    from core.hashing import _feature_hash, normalised_words
+
+    words = normalised_words(text)
+    if not words:
+        return 0
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    counts = [0] * 64
+    for gram in grams:
+        value = _feature_hash(gram)
+        for bit in range(64):
+            counts[bit] += (value >> bit) & 1
+    result = sum(1 << bit for bit in range(64) if counts[bit] > len(grams) / 2)
+    return result - (1 << 64) if result >= 1 << 63 else result
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["Georgia", "Грузия", "россией", "ქართული", "talks", "2026",
+                                 "visa", "рейсы", "a", "b"]), max_size=70).map(" ".join))
+def test_simhash_is_the_per_bit_majority_of_its_features(text: str) -> None:
+    assert simhash(text) == _reference_simhash(text)

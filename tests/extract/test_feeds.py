@@ -344,3 +344,23 @@ def test_never_raises_on_bytes(body: bytes) -> None:
 def test_never_raises_on_xmlish_text(text: str) -> None:
     result = parse_feed(("<rss version='2.0'><channel>" + text).encode(), {}, "https://x.test/feed")
     assert result.status in ("ok", "empty", "challenge", "not-a-feed", "parse-error")
+
+
+def test_entry_html_keeps_its_text_and_drops_scripts_and_styles() -> None:
+    # Entry HTML is turned into plain text by the project, not by feedparser's
+    # sanitiser (switched off): scripts, styles and handlers must still not leak.
+    body = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+    <title>t</title><item><title>Lavrov &lt;b&gt;on&lt;/b&gt; Georgia</title>
+    <link>/en/news/1</link>
+    <description>&lt;p onclick="steal()"&gt;Talks in Geneva&lt;script&gt;alert(1)&lt;/script&gt;
+    &lt;style&gt;p{color:red}&lt;/style&gt;&lt;/p&gt;</description>
+    <content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[
+    <p>First paragraph <a href="/x">link</a>.</p><script>var secret = 1;</script>
+    <p>Second paragraph.</p>]]></content:encoded></item></channel></rss>"""
+    entry = parse_feed(body, {}, "https://civil.ge/feed").entries[0]
+    assert entry.link == "https://civil.ge/en/news/1"
+    assert entry.title == "Lavrov on Georgia"
+    assert entry.summary == "Talks in Geneva"
+    assert entry.content == "First paragraph link.\n\nSecond paragraph."
+    for field in (entry.title, entry.summary, entry.content):
+        assert not any(bad in field for bad in ("alert", "steal", "secret", "color", "<"))

@@ -109,3 +109,44 @@ def test_english_and_russian_versions_of_one_agency_story_cluster(engine: Engine
                                   "2%, следует из данных биржи ICE.", "ru"))
     articles, stories, _ = counts(engine)
     assert (articles, stories) == (3, 2)
+
+
+def test_a_long_lived_story_index_sees_other_writers_and_forgets_rolled_back_rows(
+        engine: Engine) -> None:
+    from scheduler.stories import StoryIndex
+
+    kept = StoryIndex()  # as the cycle keeps one across sources and cycles
+
+    def store_kept(source: str, *items: ArticleItem) -> IngestStats:
+        result = SourceResult(source=source, outcome="ok", items=list(items))
+        with session_scope(engine) as session:
+            return store_result(session, result, RULES, ["console"], kept)
+
+    store_kept("civil_en", item("civil_en", "https://civil.ge/archives/9", "Weather", "Rain in Batumi."))
+    # Another writer (a replica, or this test without the index) stores a story...
+    store(engine, "tass_en", item("tass_en", "https://tass.com/politics/1", "Lavrov on ties", LAVROV))
+    # ...and the kept index finds it for the republished text.
+    republished = store_kept("sputnik_en", item("sputnik_en", "https://sputnikglobe.com/1.html",
+                                                "Lavrov: Moscow ready to restore ties", LAVROV_EDITED))
+    assert republished.alerts == 0 and counts(engine) == (3, 2, 2)
+
+    # A transaction that fails after storing rolls back. Invalidated, the index forgets
+    # the vanished article, whose id SQLite hands out again: else the ghost's translation
+    # would join the story of whatever article now has that id.
+    oil_ru = ("МОСКВА, 20 ноября. /ТАСС/. Роснефть и Газпром подписали соглашение о поставках "
+              "15000 тонн нефти, сообщил Игорь Сечин.")
+    oil_en = ("MOSCOW, November 20. /TASS/. Rosneft and Gazprom signed an agreement on supplies "
+              "of 15000 tonnes of oil, Igor Sechin said.")
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        store_result(session, SourceResult(source="tass_ru", outcome="ok", items=[
+            item("tass_ru", "https://tass.ru/ekonomika/7", "Нефть", oil_ru, "ru")]),
+            RULES, ["console"], kept)
+        raise RuntimeError("disk full")
+    kept.invalidate()
+    store_kept("civil_en", item("civil_en", "https://civil.ge/archives/10", "Football",
+                                "Dinamo Tbilisi won the cup final on Sunday evening."))
+    store_kept("tass_en", item("tass_en", "https://tass.com/economy/7", "Oil deal", oil_en))
+    with Session(engine) as session:
+        stories = {a.url.rsplit("/", 2)[-2] + "/" + a.url.rsplit("/", 1)[-1]: a.story_id
+                   for a in session.exec(select(Article))}
+    assert stories["archives/10"] != stories["economy/7"]

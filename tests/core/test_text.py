@@ -1,0 +1,40 @@
+"""Tokenising: the fast word list, the offsets and the normalisation agree."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.stemming import stem
+from core.text import normalize, spans, tokenize, words
+
+# Letters of the three scripts, digits, punctuation, whitespace of several kinds, and
+# the characters that take the slow path: invisible ones, combining accents, ß, ﬁ.
+ALPHABET = st.sampled_from(list(
+    "abcXYZ019 ,.-_'\"\n\t\u00a0абвЁёГрузия ქართულიᲡᲐ\u00ad\u200b\u0301ßﬁ①İ«»—"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(ALPHABET, max_size=80))
+def test_words_spans_and_tokens_agree(text: str) -> None:
+    tokens = tokenize(text)
+    assert words(text) == [t.text for t in tokens]
+    assert spans(text) == [(t.start, t.end) for t in tokens]
+    assert spans(text, words(text)) == spans(text)
+    assert spans(text, words(text), 3) == spans(text)[:3]
+    for token in tokens:
+        assert token.text and "_" not in token.text
+
+
+def test_inside_a_word_invisible_characters_and_stress_accents_are_dropped() -> None:
+    # A soft hyphen from a CMS's hyphenation and a stress mark from a dictionary quote
+    # must not split "Грузия" into two words.
+    assert words("Гру\u00adзи\u0301ей и Росси\u200bей") == ["грузией", "и", "россией"]
+    assert stem(words("Гру\u0301зии")[0]) == stem("грузия")
+    assert normalize("Гру\u00adзия") == "грузия"
+
+
+def test_offsets_point_at_the_original_text() -> None:
+    text = "Tbilisi,\u00a0«Грузия»\nსაქართველო-რუსეთი"
+    assert [text[s:e] for s, e in spans(text)] == ["Tbilisi", "Грузия", "საქართველო", "რუსეთი"]
+    assert words(text) == ["tbilisi", "грузия", "საქართველო", "რუსეთი"]
