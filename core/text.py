@@ -80,26 +80,12 @@ def words(text: str) -> list[str]:
     return found
 
 
-def spans(text: str, known_words: list[str] | None = None,
-          count: int | None = None) -> list[tuple[int, int]]:
-    """The (start, end) offsets in ``text`` of the first ``count`` (default all) words
-    of ``words(text)``, which may be passed in as ``known_words``."""
+def spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets in ``text`` of each word of ``words(text)``."""
     folded = fold(text)
-    if not _is_plain(text, folded):
-        found = [m.span() for m in _TOKEN_WITH_INSIDE.finditer(text) if _word(m.group())]
-        return found if count is None else found[:count]
-    if known_words is None:
-        found = [m.span() for m in _TOKEN.finditer(folded)]
-        return found if count is None else found[:count]
-    # Each word is the next occurrence of its text: the gaps between words hold no
-    # letters or digits, so a search from the previous word's end cannot stop early.
-    offsets = []
-    find, end = folded.find, 0
-    for word in known_words if count is None else known_words[:count]:
-        start = find(word, end)
-        end = start + len(word)
-        offsets.append((start, end))
-    return offsets
+    if _is_plain(text, folded):
+        return [m.span() for m in _TOKEN.finditer(folded)]
+    return [m.span() for m in _TOKEN_WITH_INSIDE.finditer(text) if _word(m.group())]
 
 
 def script_of(word: str) -> str | None:

@@ -12,7 +12,7 @@ that could match, however many rules there are.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
@@ -115,6 +115,11 @@ class Positions:
     def keys(self) -> set[str]:
         return self._values
 
+    @property
+    def present(self) -> set[str]:
+        """The values that occur (read-only): tested with ``in``, no method call."""
+        return self._values
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
@@ -161,6 +166,7 @@ class Prepared:
             word_stems = list(map(stem, self.words))
         self.by_stem = Positions(cast(list[str], word_stems))
         self._prefix_hits: dict[str, list[int]] = {}
+        self._spans: dict[bool, list[tuple[int, int]]] = {}
         self.source = doc.source.casefold()
         self.language = doc.language.casefold()
 
@@ -173,13 +179,13 @@ class Prepared:
                 *range(body_offset, body_offset + len(self.words) - self.title_count)]
 
 
-    def spans(self, in_title: bool, upto: int) -> list[tuple[int, int]]:
-        """Offsets of the title's or the body's words up to index ``upto``, in the text
-        the reader sees; computed only for articles that matched, and only as far as
-        their snippet needs."""
-        text = self.doc.title if in_title else self.doc.body
-        known = self.words[:self.title_count] if in_title else self.words[self.title_count:]
-        return spans(text, known, upto + 1)
+    def spans(self, in_title: bool) -> list[tuple[int, int]]:
+        """Offsets of the title's or the body's words in the text the reader sees:
+        computed only for articles that matched, once for all their rules' snippets."""
+        found = self._spans.get(in_title)
+        if found is None:
+            found = self._spans[in_title] = spans(self.doc.title if in_title else self.doc.body)
+        return found
 
     @cached_property
     def _sorted_words(self) -> list[str]:
@@ -257,7 +263,8 @@ def _term_hits(term: Term) -> Hits:
         word_stem = words[0]
 
         def hits(prepared: Prepared) -> set[int]:
-            return set(prepared.by_stem.get(word_stem) or ())
+            by_stem = prepared.by_stem
+            return set(by_stem[word_stem]) if word_stem in by_stem.present else set()
     else:
         hits = partial(_phrase_hits, list(words[0].split() if term.kind == "prefix" else words),
                        term.kind == "prefix")
@@ -309,8 +316,13 @@ def _evaluator(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> Evaluator
         def alias(prepared: Prepared, matched: list[str]) -> set[int] | None:
             found: set[int] = set()
             by_stem = prepared.by_stem
+            stems = by_stem.present  # a set: the membership test costs no Python call
             for bare_stem, entry_hits, text in entries:
-                hits = by_stem.get(bare_stem) if bare_stem else entry_hits(prepared)
+                hits: Iterable[int] | None
+                if bare_stem:
+                    hits = by_stem[bare_stem] if bare_stem in stems else None
+                else:
+                    hits = entry_hits(prepared)
                 if hits:
                     matched.append(text)
                     found.update(hits)

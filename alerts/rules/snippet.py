@@ -24,7 +24,7 @@ def make_snippet(prepared: Prepared, positions: set[int],
         text, hits = prepared.doc.title, sorted(i for i in positions if i < title_count)
     if not text:
         return "", []
-    offsets = prepared.spans(in_title=not body_hits, upto=hits[-1])
+    offsets = prepared.spans(in_title=not body_hits)
     spans = [offsets[i] for i in hits]
     # The window of ``width`` characters that holds the most hits (two pointers).
     best_start, best_count, right = 0, 0, 0
