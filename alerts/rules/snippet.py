@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from alerts.rules.engine import Prepared
+    from alerts.rules.document import Prepared
 
 SNIPPET_CHARS = 300
 _WHITESPACE = re.compile(r"\s")

@@ -181,7 +181,7 @@ def test_prefilter_skips_rules_whose_terms_are_absent() -> None:
 
     rules = RuleSet.compile([Spec(f"r{i}", f"word{i} AND other") for i in range(200)]
                             + [Spec("neg", "NOT zebra")], ALIASES)
-    from alerts.rules.engine import Prepared
+    from alerts.rules.document import Prepared
 
     candidates = rules.candidates(Prepared(Document("word7 other", "")))
     assert {r.spec.name for r in candidates} == {"neg", "r7"}
