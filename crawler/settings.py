@@ -37,8 +37,12 @@ def scrapy_settings(config: CrawlerConfig, *, mirror: str | None = None,
         "COOKIES_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "DOWNLOAD_VERIFY_CERTIFICATES": True,
+        # No way in to a running crawl: no telnet console, and not the remote-control
+        # HTTP server (POST /execute runs Python) that Scrapy 2.19 starts by default.
         "TELNETCONSOLE_ENABLED": False,
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None},
+        "REMOTE_CONTROL_ENABLED": False,
+        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None,
+                       "scrapy.extensions.remote_control.RemoteControl": None},
         # Only http(s): no file://, data:, ftp:// or s3:// even if a feed links to one.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         "DOWNLOADER_MIDDLEWARES": {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from core.logs import scrub
-from scheduler.cycle import CycleReport
+
+if TYPE_CHECKING:
+    from scheduler.cycle import CycleReport
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -115,7 +115,9 @@ type = "console"
     db_url = f"sqlite:///{tmp_path / 'tls.db'}"
     no_such_authority = tmp_path / "empty-bundle.pem"
     no_such_authority.write_text("", "utf-8")
-    loopback = {"MONITOR_ALLOW_PRIVATE_NETWORKS": "1"}
+    # Where Scrapy's remote control would write its job file (token included): it is off.
+    state = tmp_path / "state"
+    loopback = {"MONITOR_ALLOW_PRIVATE_NETWORKS": "1", "XDG_STATE_HOME": str(state)}
 
     refused = run_monitor(config, db_url, "run-once",
                           env={**loopback, "SSL_CERT_FILE": str(no_such_authority)})
@@ -130,3 +132,4 @@ type = "console"
     health = sources_json(config, db_url)["mid_en"]
     assert health["state"] == "ok" and health["items_seen"] == 1, health
     assert "1 new" in trusted.stderr
+    assert not (state / "scrapy").exists()
