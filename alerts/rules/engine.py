@@ -104,7 +104,9 @@ class CompiledQuery:
         hits = self.evaluator(prepared, matched)
         if hits is None:
             return None
-        score = sum(TITLE_WEIGHT if prepared.is_title(i) else 1.0 for i in hits)
+        in_title = prepared.title_count
+        title_hits = sum(1 for i in hits if i < in_title) if in_title else 0
+        score = len(hits) + (TITLE_WEIGHT - 1.0) * title_hits
         return QueryResult(hits, list(dict.fromkeys(matched)), score)
 
 
