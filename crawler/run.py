@@ -50,11 +50,25 @@ class _Watcher:
         self.result.finish_reason = reason
 
 
+class _WithoutTraceback(logging.Filter):
+    """Scrapy's robots.txt middleware logs an unreachable site with a full traceback;
+    the spider names the same failure per route in one line, so one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+_QUIETED = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+
+
 class CrawlService:
     def __init__(self, config: CrawlerConfig, *, mirror: str | None = None,
                  log_level: str = "WARNING") -> None:
         self.config = config
         self.mirror = mirror
+        if not any(isinstance(f, _WithoutTraceback) for f in _QUIETED.filters):
+            _QUIETED.addFilter(_WithoutTraceback())
         self.runner = AsyncCrawlerRunner(scrapy_settings(config, mirror=mirror, log_level=log_level))
 
     async def crawl(self, plans: Sequence[SourcePlan]) -> dict[str, SourceResult]:

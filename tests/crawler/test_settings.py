@@ -21,7 +21,7 @@ def test_no_telnet_console_no_remote_control_and_only_http(mirror: str | None) -
     handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
     assert all(handlers[scheme] is None for scheme in ("file", "data", "ftp", "s3"))
 
-    # What Scrapy's extension manager will load: neither is even imported.
+    # What Scrapy's extension manager will load: neither.
     loaded = build_component_list(settings.getwithbase("EXTENSIONS"))
     assert "scrapy.extensions.corestats.CoreStats" in loaded
     assert not {"scrapy.extensions.telnet.TelnetConsole",

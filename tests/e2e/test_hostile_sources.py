@@ -67,6 +67,7 @@ def test_hostile_sources_are_isolated_and_named(tmp_path: Path, hostile_mirror: 
     db_url = f"sqlite:///{tmp_path / 'hostile.db'}"
     done = run_monitor(config, db_url, "run-once", "--mirror", hostile_mirror)
     assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr  # each failure is one named line
     health = sources_json(config, db_url)
     expected = {
         "sputnik_en": ("failing", ("over the size cap",)),

@@ -122,6 +122,7 @@ type = "console"
     refused = run_monitor(config, db_url, "run-once",
                           env={**loopback, "SSL_CERT_FILE": str(no_such_authority)})
     assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr  # a network failure is one named line
     health = sources_json(config, db_url)["mid_en"]
     assert health["state"] == "failing"
     assert "certificate verify failed" in health["last_error"]
