@@ -68,7 +68,7 @@ class AdHocRule:
     min_score: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)  # made for every match of every article
 class RuleMatch:
     rule: str
     channels: list[str]
@@ -78,7 +78,7 @@ class RuleMatch:
     highlights: list[tuple[int, int]]
 
 
-@dataclass
+@dataclass(slots=True)
 class QueryResult:
     positions: set[int]  # token positions hit (title tokens first)
     matched: list[str]  # query terms that hit, as written
@@ -107,7 +107,8 @@ class CompiledQuery:
         in_title = prepared.title_count
         title_hits = sum(1 for i in hits if i < in_title) if in_title else 0
         score = len(hits) + (TITLE_WEIGHT - 1.0) * title_hits
-        return QueryResult(hits, list(dict.fromkeys(matched)), score)
+        return QueryResult(hits, list(dict.fromkeys(matched)) if len(matched) > 1 else matched,
+                           score)
 
 
 def _aliases_of(node: Node) -> list[tuple[str, int]]:
