@@ -108,7 +108,6 @@ class Prepared:
         return [*range(self.title_count),
                 *range(body_offset, body_offset + len(self.words) - self.title_count)]
 
-
     def spans(self, in_title: bool) -> list[tuple[int, int]]:
         """Offsets of the title's or the body's words in the text the reader sees:
         computed only for articles that matched, once for all their rules' snippets."""
