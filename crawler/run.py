@@ -59,7 +59,7 @@ class _WithoutTraceback(logging.Filter):
         return True
 
 
-_QUIETED = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_WithoutTraceback())
 
 
 class CrawlService:
@@ -67,8 +67,6 @@ class CrawlService:
                  log_level: str = "WARNING") -> None:
         self.config = config
         self.mirror = mirror
-        if not any(isinstance(f, _WithoutTraceback) for f in _QUIETED.filters):
-            _QUIETED.addFilter(_WithoutTraceback())
         self.runner = AsyncCrawlerRunner(scrapy_settings(config, mirror=mirror, log_level=log_level))
 
     async def crawl(self, plans: Sequence[SourcePlan]) -> dict[str, SourceResult]:

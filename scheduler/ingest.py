@@ -177,7 +177,7 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
     loaded for this call. If the transaction fails, the caller must invalidate it.
     """
     stats = IngestStats()
-    refreshed = False
+    index: StoryIndex | None = None  # refreshed on the first new item only: it costs a query
     items = [item for item in result.items if item.title or item.body]
     existing = _existing(session, items)
     inserted: dict[str, int] = {}  # an item listed twice in one feed
@@ -187,12 +187,10 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
         if known is None and item.url_hash in inserted:
             known = session.get(Article, inserted[item.url_hash])
         if known is None:
-            if not refreshed:
-                stories = stories or StoryIndex()
-                stories.refresh(session)
-                refreshed = True
-            assert stories is not None
-            article = _insert(session, item, text_hash, stories)
+            if index is None:
+                index = stories or StoryIndex()
+                index.refresh(session)
+            article = _insert(session, item, text_hash, index)
             if article is None:  # another writer stored it a moment ago
                 continue
             inserted[item.url_hash] = article.id

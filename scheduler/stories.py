@@ -58,15 +58,13 @@ RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this of
 
 
 class StoryIndex:
-    def __init__(self, session: Session | None = None) -> None:
+    def __init__(self) -> None:
         self.entries: list[_Entry] = []
         self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
         self.by_word: dict[str, list[_Entry]] = defaultdict(list)
         self.loaded_at = self.now = utcnow()
         self.last_id = 0
-        self._session = session
-        if session is not None:
-            self.refresh(session)
+        self._session: Session | None = None
 
     @property
     def session(self) -> Session:

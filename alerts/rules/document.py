@@ -35,31 +35,21 @@ class Positions:
     asked about a few dozen of its two hundred words at most.
     """
 
-    __slots__ = ("_found", "_sequence", "_values")
+    __slots__ = ("_found", "_sequence", "present")
 
     def __init__(self, sequence: list[str]) -> None:
         self._sequence = sequence
-        self._values = set(sequence)
+        # The values that occur (read-only): tested with ``in`` and intersected, in C.
+        self.present = set(sequence)
         self._found: dict[str, list[int]] = {}
 
-    def keys(self) -> set[str]:
-        return self._values
-
-    @property
-    def present(self) -> set[str]:
-        """The values that occur (read-only): tested with ``in``, no method call."""
-        return self._values
-
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._values
+        return iter(self.present)
 
     def get(self, value: str, default: list[int] | None = None) -> list[int] | None:
         found = self._found.get(value)
         if found is None:
-            if value not in self._values:
+            if value not in self.present:
                 return default
             found = []
             index, at = self._sequence.index, -1

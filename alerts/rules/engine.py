@@ -90,8 +90,8 @@ class CompiledQuery:
     source: str
     tree: Node
     aliases: Mapping[str, tuple[Term, ...]]
-    keys: frozenset[str] | None = field(default=None)
-    evaluator: Evaluator | None = field(default=None, repr=False)
+    keys: frozenset[str] | None  # see required_keys: None means every document
+    evaluator: Evaluator = field(repr=False)
 
     def describe(self) -> str:
         return describe(self.tree, self.aliases)
@@ -99,8 +99,6 @@ class CompiledQuery:
     def evaluate(self, doc: Document | Prepared) -> QueryResult | None:
         prepared = doc if isinstance(doc, Prepared) else Prepared(doc)
         matched: list[str] = []
-        if self.evaluator is None:
-            self.evaluator = evaluator(self.tree, self.aliases)
         hits = self.evaluator(prepared, matched)
         if hits is None:
             return None
@@ -147,10 +145,7 @@ def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
             known = ", ".join(f"@{n}" for n in sorted(table)) or "none"
             raise QueryError(f"unknown alias @{name} (known: {known})", query.find("@" + name))
     _check_terms(tree, query)
-    compiled = CompiledQuery(query, tree, table)
-    compiled.keys = required_keys(tree, table)
-    compiled.evaluator = evaluator(tree, table)
-    return compiled
+    return CompiledQuery(query, tree, table, required_keys(tree, table), evaluator(tree, table))
 
 
 def _check_terms(node: Node, query: str) -> None:
@@ -217,9 +212,9 @@ class RuleSet:
         """Rules that could match, in configuration order."""
         found: set[int] = set(self._always_ordinals)
         by_key, by_prefix = self._by_key, self._by_prefix
-        for key in by_key.keys() & prepared.by_stem.keys():
+        for key in by_key.keys() & prepared.by_stem.present:
             found.update(by_key[key])
-        for key in by_key.keys() & prepared.by_word.keys():
+        for key in by_key.keys() & prepared.by_word.present:
             found.update(by_key[key])
         for length in self._prefix_lengths:
             for key in by_prefix.keys() & {word[:length] for word in prepared.by_word}:
