@@ -16,6 +16,8 @@ _SPACE = re.compile(r"\s+")
 # Letters (Latin, Cyrillic, Georgian and the rest) and digits; hyphens and
 # apostrophes split, so "Russian-Georgian" is two words.
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = re.compile(r"\w+")
+_SPAN = re.Match.span
 # Inside a word, invisible characters and combining marks left after NFKC (Russian
 # stress accents: "Гру\u0301зия") are dropped, not taken for a word break.
 _INSIDE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300-\u036f"
@@ -55,11 +57,16 @@ def _word(raw: str) -> str:
     return fold(_DROP_INSIDE.sub("", unicodedata.normalize("NFKC", raw)))
 
 
+def _words_of(folded: str) -> re.Pattern[str]:
+    # \w is the token class plus "_", and the regex engine runs it twice as fast.
+    return _WORD if "_" not in folded else _TOKEN
+
+
 def tokenize(text: str) -> list[Token]:
     """Words with their offsets in ``text``."""
     folded = fold(text)
     if _is_plain(text, folded):
-        return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+        return [Token(m.group(), m.start(), m.end()) for m in _words_of(folded).finditer(folded)]
     return [Token(word, m.start(), m.end()) for m in _TOKEN_WITH_INSIDE.finditer(text)
             if (word := _word(m.group()))]
 
@@ -67,24 +74,16 @@ def tokenize(text: str) -> list[Token]:
 def words(text: str) -> list[str]:
     """The texts of ``tokenize(text)``, without offsets (the fast path for matching)."""
     folded = fold(text)
-    if not _is_plain(text, folded):
-        return [word for m in _TOKEN_WITH_INSIDE.finditer(text) if (word := _word(m.group()))]
-    # Most whitespace-separated chunks are a whole word (isalnum is exactly the regex's
-    # class, less "_"); only the rest go through the regex, which is slower per character.
-    found: list[str] = []
-    for chunk in folded.split():
-        if chunk.isalnum():
-            found.append(chunk)
-        else:
-            found.extend(_TOKEN.findall(chunk))
-    return found
+    if _is_plain(text, folded):
+        return _words_of(folded).findall(folded)
+    return [word for m in _TOKEN_WITH_INSIDE.finditer(text) if (word := _word(m.group()))]
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) offsets in ``text`` of each word of ``words(text)``."""
     folded = fold(text)
     if _is_plain(text, folded):
-        return [m.span() for m in _TOKEN.finditer(folded)]
+        return list(map(_SPAN, _words_of(folded).finditer(folded)))
     return [m.span() for m in _TOKEN_WITH_INSIDE.finditer(text) if _word(m.group())]
 
 

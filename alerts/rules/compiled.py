@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, partial
 
-from alerts.rules.document import Prepared
+from alerts.rules.document import PREFIX_MARK, WORD_MARK, Prepared
 from alerts.rules.parser import Alias, And, Meta, Node, Not, Or, QueryError, Term
 from core.stemming import stem
 from core.text import tokenize
 
 KEY_PREFIX = 4  # prefix terms are indexed by their first letters
-PREFIX_MARK = "*"
 
 
 @lru_cache(maxsize=100_000)
@@ -75,7 +74,7 @@ def _phrase_hits(sequence: list[str], last_is_prefix: bool, prepared: Prepared) 
     found: set[int] = set()
     n = len(sequence)
     last = sequence[-1]
-    starts = prepared.by_word.get(sequence[0]) or () if n > 1 or not last_is_prefix \
+    starts = prepared.word_hits(sequence[0]) if n > 1 or not last_is_prefix \
         else sorted(prepared.prefix_hits(last))
     for i in starts:
         window = prepared.words[i:i + n]
@@ -204,6 +203,31 @@ def describe(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> str:
             f"{describe(node.right, aliases)})")
 
 
+def _lookup_key(term: Term) -> str | None:
+    """What the term's hits are looked up by: its stem, PREFIX_MARK and its prefix, or
+    for a phrase WORD_MARK and its first word."""
+    words = term_words(term)
+    if term.kind == "word" and len(words) == 1:
+        return words[0]
+    if term.kind == "prefix" and " " not in words[0]:
+        return PREFIX_MARK + words[0]
+    return WORD_MARK + words[0].split()[0] if words else None
+
+
+def lookup_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> set[str]:
+    """Every stem, prefix and phrase word the compiled node asks a document about."""
+    if isinstance(node, Term):
+        return {key} if (key := _lookup_key(node)) else set()
+    if isinstance(node, Alias):
+        return {key for term in aliases[node.name] if (key := _lookup_key(term))}
+    if isinstance(node, Meta):
+        return set()
+    if isinstance(node, Not):
+        return lookup_keys(node.child, aliases)
+    children = list(node.children) if isinstance(node, And | Or) else [node.left, node.right]
+    return set().union(*(lookup_keys(child, aliases) for child in children))
+
+
 def _term_key(term: Term) -> str:
     """A key every document the term matches has: its stem, a phrase's first word, or
     PREFIX_MARK and the first letters of its prefix (tokens never hold the mark)."""
@@ -212,22 +236,27 @@ def _term_key(term: Term) -> str:
     return PREFIX_MARK + first[:KEY_PREFIX] if term.kind == "prefix" else first
 
 
-def required_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> frozenset[str] | None:
-    """Keys one of which a matching document must contain; None when no such set exists."""
+Clauses = tuple[frozenset[str], ...]
+
+
+def required_clauses(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> Clauses | None:
+    """Sets of keys a matching document must hold one key of each of: AND and NEAR need
+    every side's, OR one of each alternative's. None when no such clause exists (NOT,
+    source: and lang: alone can match a document without any key)."""
     if isinstance(node, Term):
-        return frozenset({_term_key(node)})
+        return (frozenset({_term_key(node)}),)
     if isinstance(node, Alias):
-        return frozenset(_term_key(t) for t in aliases[node.name])
+        return (frozenset(_term_key(t) for t in aliases[node.name]),)
     if isinstance(node, Meta | Not):
         return None
     if isinstance(node, Or):
         keys: set[str] = set()
         for child in node.children:
-            child_keys = required_keys(child, aliases)
-            if child_keys is None:
+            clauses = required_clauses(child, aliases)
+            if clauses is None:
                 return None
-            keys |= child_keys
-        return frozenset(keys)
+            keys |= min(clauses, key=len)  # implied by the child, so by the alternative
+        return (frozenset(keys),)
     children = list(node.children) if isinstance(node, And) else [node.left, node.right]
-    options = [k for k in (required_keys(c, aliases) for c in children) if k is not None]
-    return min(options, key=len) if options else None
+    every = [clause for child in children for clause in required_clauses(child, aliases) or ()]
+    return tuple(dict.fromkeys(every)) or None

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from alerts.rules.compiled import (
-    PREFIX_MARK,
+    Clauses,
     Evaluator,
     describe,
     evaluator,
-    required_keys,
+    lookup_keys,
+    required_clauses,
     term_words,
 )
 from alerts.rules.document import Document, Prepared
+from alerts.rules.index import RuleIndex
 from alerts.rules.parser import (
     Alias,
     And,
@@ -90,7 +92,8 @@ class CompiledQuery:
     source: str
     tree: Node
     aliases: Mapping[str, tuple[Term, ...]]
-    keys: frozenset[str] | None  # see required_keys: None means every document
+    clauses: Clauses | None  # see required_clauses: None means every document
+    lookups: frozenset[str]  # see lookup_keys
     evaluator: Evaluator = field(repr=False)
 
     def describe(self) -> str:
@@ -145,7 +148,8 @@ def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
             known = ", ".join(f"@{n}" for n in sorted(table)) or "none"
             raise QueryError(f"unknown alias @{name} (known: {known})", query.find("@" + name))
     _check_terms(tree, query)
-    return CompiledQuery(query, tree, table, required_keys(tree, table), evaluator(tree, table))
+    return CompiledQuery(query, tree, table, required_clauses(tree, table),
+                         frozenset(lookup_keys(tree, table)), evaluator(tree, table))
 
 
 def _check_terms(node: Node, query: str) -> None:
@@ -173,19 +177,8 @@ class _Rule:
 class RuleSet:
     def __init__(self, rules: list[_Rule]) -> None:
         self._rules = rules
-        self._always_ordinals: list[int] = []
-        self._by_key: dict[str, list[int]] = {}  # stems and words
-        self._by_prefix: dict[str, list[int]] = {}  # the first letters of prefix terms
-        for ordinal, rule in enumerate(rules):
-            if rule.query.keys is None:
-                self._always_ordinals.append(ordinal)
-                continue
-            for key in rule.query.keys:
-                if key.startswith(PREFIX_MARK):
-                    self._by_prefix.setdefault(key[1:], []).append(ordinal)
-                else:
-                    self._by_key.setdefault(key, []).append(ordinal)
-        self._prefix_lengths = sorted({len(key) for key in self._by_prefix})
+        self._index = RuleIndex([rule.query.clauses for rule in rules],
+                                set().union(*(rule.query.lookups for rule in rules)))
 
     @classmethod
     def compile(cls, rules: Sequence[RuleSpec], aliases: Mapping[str, Sequence[str]]) -> RuleSet:
@@ -210,19 +203,13 @@ class RuleSet:
 
     def candidates(self, prepared: Prepared) -> list[_Rule]:
         """Rules that could match, in configuration order."""
-        found: set[int] = set(self._always_ordinals)
-        by_key, by_prefix = self._by_key, self._by_prefix
-        for key in by_key.keys() & prepared.by_stem.present:
-            found.update(by_key[key])
-        for key in by_key.keys() & prepared.by_word.present:
-            found.update(by_key[key])
-        for length in self._prefix_lengths:
-            for key in by_prefix.keys() & {word[:length] for word in prepared.by_word}:
-                found.update(by_prefix[key])
-        return [self._rules[i] for i in sorted(found)]
+        if prepared.known is not self._index:
+            prepared = Prepared(prepared.doc, self._index)
+        ordinals = self._index.candidates(prepared.resolved.values())
+        return [self._rules[i] for i in ordinals]
 
     def match(self, doc: Document) -> list[RuleMatch]:
-        prepared = Prepared(doc)
+        prepared = Prepared(doc, self._index)
         found = []
         for rule in self.candidates(prepared):
             result = rule.query.evaluate(prepared)

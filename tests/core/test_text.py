@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.stemming import stem
-from core.text import normalize, spans, tokenize, words
+from core.text import _is_plain, fold, normalize, spans, tokenize, words
 
 # Letters of the three scripts, digits, punctuation, whitespace of several kinds, and
 # the characters that take the slow path: invisible ones, combining accents, ß, ﬁ.
@@ -22,6 +24,18 @@ def test_words_spans_and_tokens_agree(text: str) -> None:
     assert spans(text) == [(t.start, t.end) for t in tokens]
     for token in tokens:
         assert token.text and "_" not in token.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(exclude_categories=("Cs",)), max_size=60))
+def test_the_fast_word_pattern_finds_the_reference_words(text: str) -> None:
+    # Plain text is split with \w+ when it has no "_" (twice as fast); a word is still
+    # exactly a run of letters and digits.
+    folded = fold(text)
+    if _is_plain(text, folded):
+        expected = re.findall(r"[^\W_]+", folded)
+        assert words(text) == expected
+        assert [folded[a:b] for a, b in spans(text)] == expected
 
 
 def test_inside_a_word_invisible_characters_and_stress_accents_are_dropped() -> None:
