@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from core.config import CrawlerConfig
 from crawler.mirror import MIRROR_SETTING
 
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Extensions that open a way in to a running crawl.
+NO_WAY_IN = frozenset({"scrapy.extensions.telnet.TelnetConsole",
+                       "scrapy.extensions.remote_control.RemoteControl"})
 
 
 def scrapy_settings(config: CrawlerConfig, *, mirror: str | None = None,
@@ -41,10 +46,18 @@ def scrapy_settings(config: CrawlerConfig, *, mirror: str | None = None,
         # HTTP server (POST /execute runs Python) that Scrapy 2.19 starts by default.
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None,
-                       "scrapy.extensions.remote_control.RemoteControl": None},
+        # Left out of the base list, not set to None: Scrapy imports every listed
+        # component, and the remote control's import loads aiohttp (a sixth of a
+        # no-change run-once).
+        "EXTENSIONS_BASE": {path: order for path, order in default_settings.EXTENSIONS_BASE.items()
+                            if path not in NO_WAY_IN},
         # Only http(s): no file://, data:, ftp:// or s3:// even if a feed links to one.
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        # Cookies are off (above); listed, their middleware would still be imported, and
+        # with it a public-suffix library.
+        "DOWNLOADER_MIDDLEWARES_BASE": {
+            path: order for path, order in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items()
+            if path != "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"},
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.guard.PrivateNetworkGuardMiddleware": 90,
             "crawler.middlewares.conditional.ConditionalGetMiddleware": 560,

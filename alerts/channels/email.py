@@ -13,18 +13,25 @@ import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, select_autoescape
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from alerts.channels.base import Channel, SendResult, highlighted
 from alerts.message import AlertMessage
 
-_TEMPLATES = Environment(loader=PackageLoader("alerts", "templates"),
-                         autoescape=select_autoescape(["html", "j2"], default=True),
-                         trim_blocks=True, lstrip_blocks=True)
-_TEXT = Environment(loader=PackageLoader("alerts", "templates"), autoescape=False,
-                    trim_blocks=True, lstrip_blocks=True)
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+@cache
+def _templates(html: bool) -> Environment:
+    """The HTML templates autoescape, the text ones do not. Loaded with the first email,
+    not at start: a cycle that sends none (most of them) never needs Jinja2."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    escape = select_autoescape(["html", "j2"], default=True) if html else False
+    return Environment(loader=PackageLoader("alerts", "templates"), autoescape=escape,
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def _reply_text(reply: bytes | str) -> str:
@@ -61,8 +68,8 @@ class EmailChannel(Channel):
         email["Date"] = formatdate(usegmt=True)
         email["Message-ID"] = message_id(
             f"digest-{first.alert_id}-{len(messages)}" if digest else first.alert_id)
-        text = _TEXT.get_template("email.txt").render(**context)
-        html = _TEMPLATES.get_template("email.html.j2").render(**context)
+        text = _templates(html=False).get_template("email.txt").render(**context)
+        html = _templates(html=True).get_template("email.html.j2").render(**context)
         email.set_content(text.replace("\x00b", "").replace("\x00/b", ""))
         # Bold marks survive escaping as NULs and become tags only afterwards.
         email.add_alternative(html.replace("\x00b", "<b>").replace("\x00/b", "</b>"),
