@@ -1,9 +1,10 @@
 """Slack incoming webhook: a Block Kit message per alert.
 
 Everything that came from a feed is escaped (&, <, >), so a title cannot ping
-``<!channel>`` or forge a link; section texts are cut to Slack's 3,000 characters and
-a digest is split into messages of at most 50 blocks; at most ``max_per_second``
-posts a second.
+``<!channel>`` or forge a link; section texts stay within Slack's 3,000 characters
+without cutting a link in half (a long title is shortened inside its link, a long
+list of other outlets ends "and N more"); a digest is split into messages of at most
+50 blocks; at most ``max_per_second`` posts a second.
 """
 
 from __future__ import annotations
@@ -30,9 +31,32 @@ def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _link(url: str, label: str) -> str:
+def _link(url: str, label: str, limit: int = SECTION_LIMIT - 10) -> str:
+    """A link of at most ``limit`` characters, its label shortened to fit, never cut."""
     # "|" and ">" would end the link early; the URL is ours (canonical), the label the feed's.
-    return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
+    target = escape(url).replace("|", "%7C")
+    shown = escape(label).replace("|", "¦")
+    room = limit - len(target) - 3
+    if len(shown) > room:  # the longest shortening that fits once escaped (no entity halved)
+        low, high = 1, len(label)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(escape(_cut(label, middle))) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        shown = escape(_cut(label, low)).replace("|", "¦")
+    return f"<{target}|{shown}>"
+
+
+def _list(header: str, lines: Sequence[str], limit: int = SECTION_LIMIT) -> str:
+    """``header`` and as many whole ``lines`` as fit, then how many did not."""
+    text, shown = header, 0
+    for line in lines:
+        if len(text) + len(line) + 1 > limit - 20:  # room for the "and N more" line
+            break
+        text, shown = f"{text}\n{line}", shown + 1
+    return text if shown == len(lines) else f"{text}\n…and {len(lines) - shown} more"
 
 
 def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
@@ -51,9 +75,9 @@ def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
         snippet = " ".join(highlighted(message, "*", "*", escape).split())
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(snippet)}})
     if message.also:
-        others = "\n".join(f"• {_link(url, url)}" for url in message.also[:20])
+        others = [f"• {_link(url, url, SECTION_LIMIT // 4)}" for url in message.also[:20]]
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                                                   "text": _cut(f"Also carried by:\n{others}")}})
+                                                   "text": _list("Also carried by:", others)}})
     return blocks
 
 

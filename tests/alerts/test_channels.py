@@ -71,6 +71,24 @@ def test_slack_payload_is_escaped_and_bolds_matches() -> None:
     assert "tass_en" in payload["blocks"][1]["elements"][0]["text"]
 
 
+def test_slack_sections_stay_within_the_limit_without_cutting_a_link() -> None:
+    from dataclasses import replace
+
+    from alerts.channels.slack import SECTION_LIMIT, alert_blocks
+
+    long = replace(message(title="Грузия & Россия " * 400),  # 6,400 characters, "&" → "&amp;"
+                   also=[f"https://outlet{n}.example.ge/{'a' * 400}" for n in range(20)])
+    blocks = alert_blocks(long)
+    title, others = blocks[0]["text"]["text"], blocks[3]["text"]["text"]
+    for text in (title, others):
+        assert len(text) <= SECTION_LIMIT
+        assert text.count("<") == text.count(">")  # every link whole
+    assert title.startswith("*<https://tass.com/politics/1|Грузия &amp; Россия") and \
+        title.endswith("…>*") and len(title) > SECTION_LIMIT - 100
+    shown = others.count("• <https://outlet")
+    assert 0 < shown < 20 and others.endswith(f"…and {20 - shown} more")
+
+
 @pytest.mark.parametrize("replies, ok, permanent, retry_after, error", [
     ([Reply(429, "rate_limited", {"Retry-After": "7"})], False, False, 7.0, "429"),
     ([Reply(500, "internal_error")], False, False, None, "500"),
