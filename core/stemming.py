@@ -4,7 +4,8 @@ documented affix stripper for Georgian, which Snowball does not cover.
 Georgian: one case ending or postposition (with the genitive/dative it attaches
 to, e.g. -სთან, -ისთვის) and the plural -ებ- are stripped, then every trailing
 vowel, so that საქართველო, საქართველოს, საქართველოში, საქართველომ all give
-საქართველ, and რუსეთი, რუსეთის, რუსეთთან, რუსეთმა give რუსეთ. It conflates more
+საქართველ, რუსეთი, რუსეთის, რუსეთთან, რუსეთმა give რუსეთ, and თბილისი,
+თბილისში, თბილისთან, თბილისისთვის give თბილის. It conflates more
 than a dictionary would; rules that need precision use phrases or prefixes.
 
 Stems are cached per word: news reuses a small vocabulary, and matching stems every
@@ -33,7 +34,14 @@ MIN_GEORGIAN_STEM = 3
 def georgian_stem(word: str) -> str:
     for suffix in GEORGIAN_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_GEORGIAN_STEM:
-            word = word[: -len(suffix)]
+            rest = word[: -len(suffix)]
+            # -სთან, -სთვის, -სგან, -სკენ: a dative ს on a vowel stem (საქართველო-ს-თან),
+            # or a root's own ს (თბილის-თან). A stem in ი is almost always the latter,
+            # since nouns in -ი are consonant stems: keep the ს, so that თბილისთან
+            # gives თბილის, as თბილისი does, and not თბილ ("warm").
+            if suffix[0] == "ს" and len(suffix) > 1 and rest.endswith("ი"):
+                rest = word[: -len(suffix) + 1]
+            word = rest
             break
     if word.endswith("ებ") and len(word) - 2 >= MIN_GEORGIAN_STEM:
         word = word[:-2]

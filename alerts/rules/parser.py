@@ -249,6 +249,10 @@ class _Parser:
             text = lexeme.value[1:-1].strip()
             if not text:
                 raise QueryError("empty phrase", lexeme.position)
+            if "*" in text:  # it would match nothing: phrase words are matched exactly
+                raise QueryError("'*' inside a \"phrase\" is not supported: phrase words match "
+                                 "exactly; write the words with NEAR/1, as in prague NEAR/1 "
+                                 "format*", lexeme.position + lexeme.value.index("*"))
             return Term("phrase", text, field)
         text = lexeme.value
         if text.endswith("*"):

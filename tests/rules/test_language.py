@@ -58,6 +58,7 @@ def test_parentheses_override_precedence() -> None:
     ("author:x", 0, "unknown field 'author'"),
     ("a OR OR b", 5, "expected a term, found OR"),
     ("x*y", 0, "'*' is only allowed at the end"),
+    ('a OR "prague format*"', 19, "'*' inside a \"phrase\" is not supported"),
     ("@", 0, "'@' must be followed"),
 ])
 def test_errors_report_position_and_nature(query: str, position: int, fragment: str) -> None:
@@ -111,6 +112,13 @@ def test_georgian_case_endings(form: str) -> None:
 @pytest.mark.parametrize("form", ["რუსეთი", "რუსეთის", "რუსეთთან", "რუსეთმა", "რუსეთში"])
 def test_georgian_case_endings_of_russia(form: str) -> None:
     assert hits("@russia", f"{form} და სხვები")
+
+
+@pytest.mark.parametrize("form", ["თბილისი", "თბილისის", "თბილისში", "თბილისთან", "თბილისიდან",
+                                  "თბილისისთვის"])
+def test_georgian_root_ending_in_s_keeps_it_before_a_postposition(form: str) -> None:
+    assert hits("თბილისი", f"შეხვედრა {form} გაიმართა")
+    assert not hits("თბილისი", "დღეს თბილი ამინდია")  # თბილი, "warm"
 
 
 def test_english_stems_but_not_normal() -> None:
