@@ -27,7 +27,8 @@ from crawler.snapshot_server import SnapshotServer, _resolve  # noqa: E402
 
 FEEDS = ["tass.com/rss/v2.xml", "tass.ru/rss/v2.xml",
          "sputnikglobe.com/export/rss2/archive/index.xml",
-         "sputnik-georgia.ru/export/rss2/archive/index.xml", "civil.ge/feed", "civil.ge/ru/feed",
+         "sputnik-georgia.ru/export/rss2/archive/index.xml",
+         "sputnik-georgia.com/export/rss2/archive/index.xml", "civil.ge/feed", "civil.ge/ru/feed",
          "civil.ge/ka/feed", "mid.ru/en/rss.php", "mid.ru/ru/rss.php"]
 
 

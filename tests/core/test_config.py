@@ -17,7 +17,8 @@ def shipped() -> dict:
 def test_shipped_settings_are_valid_with_every_default_source() -> None:
     settings = load_settings(SETTINGS, environ={})
     assert [s.name for s in settings.sources] == [
-        "tass_en", "tass_ru", "sputnik_en", "sputnik_ge_ru", "civil_en", "civil_ru", "civil_ka",
+        "tass_en", "tass_ru", "sputnik_en", "sputnik_ge_ru", "sputnik_ge_ka", "civil_en", "civil_ru",
+        "civil_ka",
         "mid_en", "mid_ru", "mfa_ge_en",
     ]
     assert settings.source("mfa_ge_en").routes[0].type == "listing"

@@ -23,6 +23,7 @@ FEED_ROUTES = {
     "tass_ru": "/tass.ru/rss/v2.xml",
     "sputnik_en": "/sputnikglobe.com/export/rss2/archive/index.xml",
     "sputnik_ge_ru": "/sputnik-georgia.ru/export/rss2/archive/index.xml",
+    "sputnik_ge_ka": "/sputnik-georgia.com/export/rss2/archive/index.xml",
     "civil_en": "/civil.ge/feed",
     "civil_ru": "/civil.ge/ru/feed",
     "civil_ka": "/civil.ge/ka/feed",

@@ -124,7 +124,7 @@ def test_broken_settings_exit_2_and_touch_no_data(tmp_path: Path) -> None:
     db = tmp_path / "untouched.db"
     done = run_monitor(config, f"sqlite:///{db}", "run-once")
     assert done.returncode == 2
-    assert "settings.toml" in done.stderr and "sources[6].language" in done.stderr
+    assert "settings.toml" in done.stderr and "sources[4].language" in done.stderr
     assert not db.exists()
 
 

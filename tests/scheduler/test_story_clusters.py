@@ -47,7 +47,7 @@ def test_clusters_on_the_snapshot(tmp_path) -> None:  # type: ignore[no-untyped-
     for name, story in stories:
         url = f"https://example.test/{name}/{story.id}"
         body = "\n\n".join(story.paragraphs)
-        language = {"civil_ka": "ka"}.get(name, "ru" if name.endswith("_ru") else "en")
+        language = name.rsplit("_", 1)[1] if name.endswith(("_ru", "_ka")) else "en"
         item = ArticleItem(source=name, url=url, url_hash=url_hash(url), title=story.title,
                            summary=story.lead, body=body, language=language,
                            feed_hash=feed_fingerprint(story.title, story.lead, body))
