@@ -9,6 +9,7 @@ so a source whose selectors went stale shows up as "trafilatura" in the data.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,13 @@ log = logging.getLogger(__name__)
 # Never article text, whatever the selectors say.
 NOISE = "script, style, noscript, template, nav, iframe, svg, canvas, button, select, form[role=search]"
 MAX_AUTHOR = 120  # longer "bylines" are a selector catching a sentence
+MAX_DATELINE = 40  # a leading paragraph this short that parses as a date is the header's
 MIN_TRAFILATURA = 80  # shorter output is a cookie banner or a caption, not an article
+# "Read also" blocks: a marker paragraph (or one that leads with it), and the dated
+# headlines a marker-only paragraph introduces ("18/11/2026 – Russia Eases ...").
+_RELATED = re.compile(r"^(?:read also|read more|also read|see also|читайте также|также читайте|"
+                      r"смотрите также|ასევე წაიკითხეთ|ასევე იხილეთ)\b\s*:?", re.IGNORECASE)
+_DATED_HEADLINE = re.compile(r"^\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*[–—-]\s")
 CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
 
 
@@ -150,6 +157,52 @@ def _language(declared: str, body: str, hint: str) -> str:
     return declared or hint
 
 
+def _looks_like_a_name(value: str) -> bool:
+    # A question, an exclamation or a line of dialogue is a selector catching text.
+    return 0 < len(value) <= MAX_AUTHOR and not value.endswith(("?", "!")) \
+        and not value.startswith(("—", "–", "-"))
+
+
+def _byline(sel: Selector, queries: list[str], body: list[str]) -> str:
+    """The author selectors' first plausible name, unless one of their matches is the
+    body's last paragraph: that is the byline (TASS signs with its last paragraph, and
+    the same selector also catches an interview's bold questions)."""
+    for query in queries:
+        names = [v for v in _values(sel, query) if _looks_like_a_name(v)]
+        if names:
+            return body[-1] if body and body[-1] in names else names[0]
+    return ""
+
+
+def _without_heading_lines(body: list[str], headings: set[str],
+                           rules: ExtractConfig) -> list[str]:
+    """Drop leading paragraphs that repeat the headline or lead, or are only a date: a
+    fallback extractor (or a body selector on a redesigned page) keeps the header."""
+    known = {collapse(h).casefold() for h in headings if h}
+    while len(body) > 1 and (body[0].casefold() in known or (
+            len(body[0]) <= MAX_DATELINE
+            and parse_datetime(body[0], rules.timezone, rules.date_formats) is not None)):
+        body = body[1:]
+    return body
+
+
+def _without_related(body: list[str]) -> list[str]:
+    """Drop "Read also" lines that no drop rule caught (older post layouts, or text from
+    JSON-LD and trafilatura, where drop rules cannot reach)."""
+    kept: list[str] = []
+    listing = False
+    for paragraph in body:
+        marker = _RELATED.match(paragraph)
+        if marker:
+            listing = not paragraph[marker.end():].strip()  # a heading: a list follows
+            continue
+        if listing and _DATED_HEADLINE.match(paragraph):
+            continue
+        listing = False
+        kept.append(paragraph)
+    return kept or body
+
+
 def _first(*values: Any) -> Any:
     return next((v for v in values if v), values[-1])
 
@@ -187,9 +240,11 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
     if not body:
         method = "none"
 
-    author = _single(sel, rules.author)
-    author = author if len(author) <= MAX_AUTHOR else ""
-    author = _first(author, *(m.author for m in metas), "")
+    title = _first(_single(sel, rules.title), *(m.title for m in metas), page_title, "")
+    lead = _first(_single(sel, rules.lead), *(m.description for m in metas), "")
+    body = _without_heading_lines(_without_related(body),
+                                  {title, lead, page_title, *(m.title for m in metas)}, rules)
+    author = _first(_byline(sel, rules.author, body), *(m.author for m in metas), "")
     if author and body and body[-1] == author and len(body) > 1:
         body = body[:-1]  # TASS signs an article with its last paragraph
 
@@ -205,8 +260,6 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
             break
     tags = [t for t in _first(tags, *(m.tags for m in metas), []) if t]
 
-    title = _first(_single(sel, rules.title), *(m.title for m in metas), page_title, "")
-    lead = _first(_single(sel, rules.lead), *(m.description for m in metas), "")
     text = "\n\n".join(body)
     return ExtractedPage(
         title=title,

@@ -83,6 +83,19 @@ CASES = [
         absent=("Аэропорт Кутаиси",),
     ),
     Expected(
+        "sputnik_ge_ka", "sputnik_georgia_com_article.html",
+        "https://sputnik-georgia.com/20261121/tbilisshi-prenebi-300123999.html",
+        title="თბილისში რუსეთთან პირდაპირი ფრენების გაზრდა განიხილეს",
+        body_start="თბილისი, 21 ნოემბერი — Sputnik. საქართველოს სამოქალაქო ავიაციის",
+        body_end="მოთხოვნა ფრენებზე კვლავ იზრდება.",
+        published=utc(2026, 11, 21, 7, 40),
+        author="ნინო ბერიძე", tags=["ავიაცია", "რუსეთი"], language="ka",
+        lead="ქართული ავიაკომპანიები მოსკოვის მიმართულებით რეისების გაზრდისთვის მზად არიან, "
+             "განაცხადეს უწყებაში",
+        canonical="https://sputnik-georgia.com/20261121/tbilisshi-prenebi-300123999.html",
+        absent=("ქუთაისის აეროპორტის", "GA_ID", "© Sputnik"),
+    ),
+    Expected(
         "civil_en", "civil_en_article.html", "https://civil.ge/archives/750101",
         title="Foreign Minister Says No Talks on Restoring Relations With Russia",
         body_start="Georgia’s Foreign Minister said on November 20",
@@ -216,10 +229,12 @@ def test_sputnik_drop_removes_embedded_article_even_when_selected(rules) -> None
     assert "Аэропорт Кутаиси" in result.body  # the fixture really has the trap
 
 
-def test_civil_also_read_would_leak_without_drop(rules) -> None:  # type: ignore[no-untyped-def]
+def test_also_read_heading_and_its_dated_list_go_even_without_drop_rules(rules) -> None:  # type: ignore[no-untyped-def]
     undropped = rules("civil_en").model_copy(update={"drop": []})
     result = extract_page(page("civil_en_article.html"), "https://civil.ge/archives/750101", undropped)
-    assert "Also Read:" in result.body
+    assert "Also Read" not in result.body
+    assert "Kremlin Says Moscow Ready for Normalization" not in result.body
+    assert result.body.endswith("recognized the independence of the two breakaway regions.")
 
 
 def test_tass_byline_is_author_not_body(rules) -> None:  # type: ignore[no-untyped-def]

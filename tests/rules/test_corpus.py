@@ -1,6 +1,11 @@
-"""Precision and recall of the shipped rules (settings.toml) on a labelled corpus:
-the bundled snapshot's stories plus hand-written hard cases (tests/fixtures/corpus),
-in English, Russian and Georgian. Labels were written before the rules were tuned."""
+"""Precision and recall of the shipped rules (settings.toml) on a labelled corpus in
+English, Russian and Georgian: the bundled snapshot's stories plus hand-written sets in
+tests/fixtures/corpus/, each labelled before the rules were tuned on it:
+
+- extra.jsonl: hard cases written with the first rules;
+- review.jsonl: a reviewer's articles, written against the first rules to break them;
+- held_out.jsonl: written blind (without the rules), to measure the tuned rules on
+  articles they had not seen; its first figures are in the README."""
 
 from __future__ import annotations
 
@@ -33,20 +38,21 @@ def corpus() -> list[Labelled]:
                       if name != "mfa_ge_en" else "en", name, s.title,
                       "\n\n".join([s.lead, *s.paragraphs]), s.relevant)
              for name, stories in SOURCES.items() for s in stories]
-    for line in (FIXTURES / "corpus" / "extra.jsonl").read_text("utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            items.append(Labelled(row["id"], row["language"], row["source"], row["title"],
-                                  row["body"], row["relevant"]))
+    for path in sorted((FIXTURES / "corpus").glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                items.append(Labelled(row["id"], row["language"], row["source"], row["title"],
+                                      row["body"], row["relevant"]))
     return items
 
 
 def test_corpus_is_big_mixed_and_about_a_third_relevant() -> None:
     items = corpus()
-    assert len(items) >= 60
+    assert len(items) >= 60 and len({i.id for i in items}) == len(items)
     assert {i.language for i in items} == {"en", "ru", "ka"}
     share = sum(i.relevant for i in items) / len(items)
-    assert 0.25 <= share <= 0.4
+    assert 0.25 <= share <= 0.45
 
 
 def test_shipped_rules_precision_and_recall() -> None:
