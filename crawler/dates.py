@@ -41,14 +41,20 @@ _MONTH_STEMS.update({s: i for i, s in enumerate(
 
 _WORD = r"[^\W\d_]{3,12}\.?"
 _TIME = r"(?:[T,\s]+(?:в\s+)?(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
-_ZONE = r"(?:\s*(?:([+-])(\d{2}):?(\d{2})|\b([A-Za-z]{1,5})\b))?"
+# "+0300", "+03:00", "GMT+4", "UTC+03:00", or an abbreviation ("MSK").
+_OFFSET = r"([+-])(\d{1,2})(?::?(\d{2}))?"
+_ZONE = rf"(?:\s*(?:(?:GMT|UTC|UT)\s*)?{_OFFSET}|\s*\b([A-Za-z]{{1,5}})\b)?"
+_WEEKDAY = r"(?:[^\W\d_]{2,12}\.?(?:,\s*|\s+))?"  # "Fri, ", "Fri,", "Friday, ", "Пт, "
 _RFC822 = re.compile(
-    rf"^(?:[^\W\d_]{{2,12}}\.?,?\s+)?(\d{{1,2}})\s+({_WORD})\s+(\d{{2,4}})\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?{_ZONE}$"
+    rf"^{_WEEKDAY}(\d{{1,2}})\s+({_WORD})\s+(\d{{2,4}})\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?{_ZONE}$"
 )
+# A zone after a time in the ISO and human forms: "2026-11-20 14:05:00 MSK", "..., 14:05 UTC+3".
+_TRAILING_ZONE = re.compile(rf"(?:\s*\b(?:GMT|UTC|UT)\s*|\s+){_OFFSET}$|\s+([A-Za-z]{{2,5}})$")
+_ENDS_IN_TIME = re.compile(r"\d:\d\d(?::\d\d)?(?:\.\d+)?$")
 # "20 ноября 2026 г., 14:05", "20 November 2026", "20 ნოემბერი, 2026"
 _DAY_MONTH_YEAR = re.compile(rf"^(\d{{1,2}})\s+({_WORD}),?\s+(\d{{4}})(?:\s*г\.?)?,?{_TIME}$")
 # "November 20, 2026 2:05"
-_MONTH_DAY_YEAR = re.compile(rf"^({_WORD})\s+(\d{{1,2}}),?\s+(\d{{4}}),?{_TIME}$")
+_MONTH_DAY_YEAR = re.compile(rf"^{_WEEKDAY}({_WORD})\s+(\d{{1,2}}),?\s+(\d{{4}}),?{_TIME}$")
 # "20.11.2026 14:05", "20/11/2026": day first, as everywhere these sources publish.
 _NUMERIC = re.compile(rf"^(\d{{1,2}})[./](\d{{1,2}})[./](\d{{4}}),?{_TIME}$")
 _TIMESTAMP = re.compile(r"^\d{9,13}(?:\.\d+)?$")
@@ -102,14 +108,23 @@ def _from_timestamp(number: float) -> datetime | None:
     return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
 
 
+def _offset_zone(sign: str | None, hh: str | None, mm: str | None, abbr: str | None) -> tzinfo | None:
+    """The zone of "+0300"/"+3"/"+03:00" or of a known abbreviation; None when unknown."""
+    if sign and hh:
+        if int(hh) > 14 or int(mm or 0) > 59:
+            return None  # no such offset: a number that is not a zone
+        offset = timedelta(hours=int(hh), minutes=int(mm or 0))
+        return _fixed(-offset if sign == "-" else offset)
+    if abbr and abbr.upper() in _ZONES:
+        return _fixed(timedelta(hours=_ZONES[abbr.upper()]))
+    return None
+
+
 def _with_zone(value: datetime, sign: str | None, hh: str | None, mm: str | None,
                abbr: str | None) -> datetime:
-    if sign and hh and mm:
-        offset = timedelta(hours=int(hh), minutes=int(mm))
-        return value.replace(tzinfo=_fixed(-offset if sign == "-" else offset))
-    if abbr and abbr.upper() in _ZONES:
-        return value.replace(tzinfo=_fixed(timedelta(hours=_ZONES[abbr.upper()])))
-    return value  # no zone, or one we do not know: the caller's default zone applies
+    zone = _offset_zone(sign, hh, mm, abbr)
+    # No zone, or one we do not know: the caller's default zone applies.
+    return value.replace(tzinfo=zone) if zone else value
 
 
 def _fixed(offset: timedelta) -> tzinfo:
@@ -174,6 +189,20 @@ def _loose(text: str) -> datetime | None:
     return None
 
 
+def _zone_after_time(text: str) -> datetime | None:
+    """ISO and human forms with a zone after the time: "2026-11-20 14:05:00 MSK",
+    "20 ноября 2026, 14:05 UTC+3", "Friday, November 20, 2026 14:05:00 +0300"."""
+    match = _TRAILING_ZONE.search(text)
+    rest = text[:match.start()] if match else ""
+    if not match or not _ENDS_IN_TIME.search(rest):
+        return None  # a zone only ever follows a time ("20/11/2026 - 10:12" is no zone)
+    zone = _offset_zone(*match.groups())
+    parsed = (_iso(rest) or _loose(rest)) if zone else None
+    if parsed is None or parsed.tzinfo is not None:
+        return parsed
+    return parsed.replace(tzinfo=zone)
+
+
 def parse_datetime(value: str | int | float | None, default_tz: str = "UTC",
                    formats: Sequence[str] = ()) -> datetime | None:
     """Any date a source prints → aware UTC datetime, or None when it is not a date.
@@ -191,7 +220,7 @@ def parse_datetime(value: str | int | float | None, default_tz: str = "UTC",
     parsed = _strptime(text, formats) if formats else None
     if parsed is None and _TIMESTAMP.match(text):
         return _from_timestamp(float(text))
-    for parser in (_iso, _rfc822, _loose):
+    for parser in (_iso, _rfc822, _loose, _zone_after_time):
         if parsed is not None:
             break
         parsed = parser(text)

@@ -10,21 +10,21 @@ feedparser always gets a BytesIO: given plain bytes it would try them as a file 
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from html.entities import name2codepoint
-from typing import Any, Literal
-from urllib.parse import urljoin
+from html.entities import html5
+from typing import Literal
 
 import feedparser
 
-from crawler.dates import parse_datetime
-from crawler.extract.text import collapse, cyrillic_share, plain_paragraphs, plain_text
+from crawler.challenge import TAGS, bare_redirect, challenge_reason
+from crawler.extract.text import collapse, cyrillic_share, plain_text
+from crawler.feed_entries import FeedEntry, feed_entry
+
+__all__ = ["FeedEntry", "ParsedFeed", "clean_xml", "decode_body", "parse_feed"]
 
 FeedStatus = Literal["ok", "empty", "challenge", "not-a-feed", "parse-error"]
 
@@ -33,42 +33,27 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CONTROL_REF = re.compile(r"&#(?:0*(?:[0-8]|1[1-2]|1[4-9]|2\d|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));")
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
+_CDATA = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.DOTALL)
+# Bitrix with an empty SERVER_NAME (mid.ru) prints "http:///ru/...": a path on the feed's
+# host, which feedparser would read as the host "ru".
+_EMPTY_HOST = re.compile(r"\bhttps?:///+(?=[^/\s])", re.IGNORECASE)
+_FEED_START = re.compile(r"<\?xml\s|<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']", re.IGNORECASE)
+# Codecs.lookup names of the charsets in which any byte sequence decodes.
+_SINGLE_BYTE = re.compile(r"^(?:cp125\d|cp866|iso8859-\d+|koi8-\w|mac-\w+)$")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._\-]+)", re.IGNORECASE)
 _FIRST_TAG = re.compile(r"<\s*(!doctype\s+html|[A-Za-z][\w:.\-]*)", re.IGNORECASE)
 _FEED_ROOTS = ("rss", "feed", "rdf:rdf", "rdf", "channel")
-# Anti-bot fronts seen on these sites (mid.ru, StormWall on TASS) and the common CDNs.
-# Only looked for on small pages: a homepage may mention them in a script or a form.
-_CHALLENGE_MARKERS = (
-    "data processing...", "please, wait", "stormwall", "just a moment", "cf-browser-verification",
-    "cf_chl_", "challenge-platform", "checking your browser", "ddos-guard", "ddos protection",
-    "enable javascript and cookies", "__js_p_", "captcha",
-)
 # Root elements that mean an HTML page even without <html> (parsers imply it).
 _HTML_ROOTS = frozenset({"html", "head", "body", "script", "meta", "title", "div", "p", "noscript",
                          "center", "h1", "style", "link", "table", "a", "span", "br"})
-_SCRIPT = re.compile(r"<script[^>]*>(.*?)(?:</script\s*>|$)", re.IGNORECASE | re.DOTALL)
-_REDIRECT = re.compile(r"\blocation(?:\.href)?\s*=(?!=)|\blocation\.(?:replace|assign|reload)\s*\(")
 _COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
-# Challenge pages say little; a page with more visible text than this is a real page.
-_SMALL_PAGE_TEXT = 3000
 _URL = re.compile(r"\w+://\S+")
-_TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 # feedparser complaints that do not mean the document is broken (we fix encoding ourselves).
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
-
-
-@dataclass
-class FeedEntry:
-    link: str
-    guid: str
-    title: str
-    summary: str
-    content: str
-    published: datetime | None
-    author: str
-    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,13 +75,25 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+def _strict_utf8(body: bytes) -> str | None:
+    """The body as UTF-8 when it has non-ASCII bytes and they are all valid UTF-8."""
+    if body.isascii():
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_body(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
     """Text and the encoding used (ending in "?" when guessed).
 
     BOM, then the HTTP charset, then the XML declaration, then UTF-8: the first that
-    decodes cleanly wins, so a wrong declaration does not garble a feed. Failing all,
-    cp1251 when that gives Cyrillic words (Russian feeds without a declaration), else
-    cp1252."""
+    decodes cleanly wins, so a wrong declaration does not garble a feed; but non-ASCII
+    text that is valid UTF-8 is UTF-8 whatever single-byte charset is declared (those
+    decode any bytes, and real cp1251 text is practically never valid UTF-8). Failing
+    all, cp1251 when that gives Cyrillic words (Russian feeds without a declaration),
+    else cp1252."""
     for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"),
                       (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
@@ -106,7 +103,10 @@ def decode_body(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
     declared = _DECL_ENCODING.match(body[:512])
     candidates = [_codec(header.group(1) if header else None),
                   _codec(declared.group(1).decode("ascii") if declared else None), "utf-8"]
+    utf8 = _strict_utf8(body)
     for name in dict.fromkeys(c for c in candidates if c):
+        if utf8 is not None and _SINGLE_BYTE.match(name):
+            return utf8, "utf-8"
         try:
             return body.decode(name), name
         except (UnicodeDecodeError, LookupError):
@@ -121,7 +121,7 @@ def decode_body(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
         text = body.decode("cp1251")
     except UnicodeDecodeError:
         text = ""
-    if text and cyrillic_share(_URL.sub(" ", _TAGS.sub(" ", text))) >= 0.5:
+    if text and cyrillic_share(_URL.sub(" ", TAGS.sub(" ", text))) >= 0.5:
         return text, "cp1251?"
     # HTML5's rule for undeclared single-byte text; never fails.
     return body.decode("cp1252", "replace"), "cp1252?"
@@ -152,17 +152,39 @@ def _strip_doctype(text: str) -> str:
 
 def _numeric_entity(match: re.Match[str]) -> str:
     name = match.group(1)
-    if name in _XML_ENTITIES or name not in name2codepoint:
+    if name in _XML_ENTITIES:
         return match.group(0)
-    return f"&#{name2codepoint[name]};"
+    value = html5.get(f"{name};")
+    if value is None:
+        return f"&amp;{name};"  # no entity at all: the text a browser would show
+    return "".join(f"&#{ord(char)};" for char in value)
+
+
+def _escape_bare_amps(text: str) -> str:
+    """"R&D", "AT&T", "?a=1&b=2" as XML wants them; CDATA sections are literal already."""
+    return "".join(part if part.startswith("<![CDATA[") else _BARE_AMP.sub("&amp;", part)
+                   for part in _CDATA.split(text))
+
+
+def _drop_leading_junk(text: str) -> str:
+    """PHP warnings printed before a WordPress feed ("<br />\n<b>Warning</b>: ..."):
+    everything before the XML declaration or the feed's root goes, unless it is an HTML
+    page's own start (a page that mentions "<rss" stays a page)."""
+    match = _FEED_START.search(text, 0, 65536)
+    if not match or not text[:match.start()].strip():
+        return text
+    junk = text[:match.start()]
+    return text if _HTML_START.search(junk) else text[match.start():]
 
 
 def clean_xml(text: str) -> str:
     """What XML forbids or what is dangerous, out; HTML's named entities (&nbsp; &laquo;,
-    common in these feeds and undefined in XML) as numeric references, so one of them
-    does not push the whole feed onto feedparser's lenient fallback parser."""
-    text = _CONTROL_REF.sub("", _CONTROL.sub("", text))
+    common in these feeds and undefined in XML) as numeric references and a bare "&" as
+    "&amp;", so that one of them does not push the whole feed onto feedparser's loose
+    fallback parser (which mangles them and returns CDATA HTML escaped)."""
+    text = _drop_leading_junk(_CONTROL_REF.sub("", _CONTROL.sub("", text)))
     text = _NAMED_ENTITY.sub(_numeric_entity, _strip_doctype(text))
+    text = _EMPTY_HOST.sub("/", _escape_bare_amps(text))
     # Bytes go to feedparser as UTF-8 now: the declaration must not say otherwise.
     return _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
 
@@ -178,85 +200,21 @@ def _root_name(text: str) -> str:
     return ""
 
 
+def _classify_text(text: str) -> ParsedFeed:
+    """A body without any markup: a bare script redirecting the browser is a challenge."""
+    if bare_redirect(text):
+        return ParsedFeed("challenge", detail="a bare JavaScript location redirect where a feed was expected")
+    return ParsedFeed("not-a-feed", detail="the response has no markup at all: not a feed")
+
+
 def _classify_html(text: str) -> ParsedFeed:
-    visible = collapse(_TAGS.sub(" ", text))
-    small = len(visible) < _SMALL_PAGE_TEXT
-    lowered = text[:200000].lower()
-    for marker in _CHALLENGE_MARKERS:
-        if small and marker in lowered:
-            return ParsedFeed("challenge", detail="HTML JavaScript challenge page where a feed was "
-                                                  f"expected (marker {marker!r})")
-    if small and any(_REDIRECT.search(body) for body in _SCRIPT.findall(text)):
-        return ParsedFeed("challenge", detail="HTML page with a JavaScript location redirect "
-                                              "where a feed was expected")
+    reason = challenge_reason(text)
+    if reason is not None:
+        return ParsedFeed("challenge", detail=f"HTML JavaScript challenge page where a feed was "
+                                              f"expected ({reason})")
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
     named = f" ({collapse(title.group(1))[:80]!r})" if title and collapse(title.group(1)) else ""
     return ParsedFeed("not-a-feed", detail=f"HTML page{named} where a feed was expected")
-
-
-# -- entries -------------------------------------------------------------------------------
-
-def _published(entry: Any) -> datetime | None:
-    for key in ("published", "updated", "created", "dc_date"):
-        value = parse_datetime(entry.get(key))
-        if value is not None:
-            return value
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    return None
-
-
-def _full_text(entry: Any) -> str:
-    """content:encoded (feedparser's ``content``), else yandex:full-text under any prefix."""
-    for part in entry.get("content") or []:
-        value = part.get("value") or ""
-        if value.strip():
-            return "\n\n".join(plain_paragraphs(value))
-    for key, value in entry.items():
-        if isinstance(value, str) and key.lower().replace("-", "").endswith("fulltext") and value.strip():
-            return "\n\n".join(plain_paragraphs(value))
-    return ""
-
-
-def _link(entry: Any, base_url: str) -> str:
-    link = (entry.get("link") or "").strip()
-    if not link:
-        for candidate in entry.get("links") or []:
-            if candidate.get("href") and candidate.get("rel", "alternate") == "alternate":
-                link = candidate["href"].strip()
-                break
-    guid = (entry.get("id") or "").strip()
-    if not link and guid.startswith(("http://", "https://")):
-        link = guid
-    if link == guid and not link.startswith(("http://", "https://", "/")):
-        return ""  # feedparser promoted a non-URL guid (isPermaLink by default) to the link
-    absolute = urljoin(base_url, link) if link else ""
-    return absolute if absolute.startswith(("http://", "https://")) else ""
-
-
-def _entry(entry: Any, base_url: str) -> FeedEntry | None:
-    link = _link(entry, base_url)
-    if not link:
-        return None
-    content = _full_text(entry)
-    summary = plain_text(entry.get("summary") or "")
-    if summary and content and summary == content.replace("\n\n", " "):
-        summary = ""  # feeds without a description copy the full text into it
-    author = entry.get("author") or ", ".join(
-        a.get("name", "") for a in entry.get("authors") or [] if a.get("name"))
-    tags = [collapse(t.get("term") or t.get("label") or "") for t in entry.get("tags") or []]
-    return FeedEntry(
-        link=link,
-        guid=collapse(entry.get("id") or "") or link,
-        title=plain_text(entry.get("title") or ""),
-        summary=summary,
-        content=content,
-        published=_published(entry),
-        author=plain_text(author),
-        tags=list(dict.fromkeys(t for t in tags if t)),
-    )
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
@@ -268,12 +226,14 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     cleaned = clean_xml(text)
     root = _root_name(cleaned)
     if not root:
-        return ParsedFeed("not-a-feed", detail="the response has no markup at all: not a feed")
+        return _classify_text(text)
     html_type = "html" in lower.get("content-type", "").lower()
     if not root.startswith(_FEED_ROOTS) and (root in _HTML_ROOTS or html_type):
         return _classify_html(text)
-    parser_headers = {**lower, "content-type": "application/xml; charset=utf-8"}
-    parser_headers.setdefault("content-location", url)  # base for relative links
+    # No base URL for feedparser: it would turn "tass.ru/politika/1" into a path under the
+    # feed's own; crawler.feed_entries resolves links (xml:base is still applied).
+    parser_headers = {k: v for k, v in lower.items() if k != "content-location"}
+    parser_headers["content-type"] = "application/xml; charset=utf-8"
     try:
         # Entry HTML becomes plain text here (scripts and styles dropped by
         # crawler.extract.text), so feedparser's own sanitising and relative-link
@@ -288,7 +248,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     entries: list[FeedEntry] = []
     skipped = 0
     for raw in parsed.entries:
-        entry = _entry(raw, url)
+        entry = feed_entry(raw, url)
         if entry is None:
             skipped += 1
         else:

@@ -101,6 +101,28 @@ def plain_text(text: str) -> str:
     return " ".join(plain_paragraphs(text))
 
 
+def unescape_markup(text: str) -> str:
+    """HTML that arrived escaped (``&lt;p&gt;``: feedparser's loose parser, feeds that
+    escape inside CDATA) unescaped once; any other text as it is."""
+    if _LOOKS_HTML.search(text) or not _ENTITY.search(text):
+        return text
+    unescaped = htmllib.unescape(text)
+    return unescaped if _LOOKS_HTML.search(unescaped) else text
+
+
+def markup_paragraphs(text: str) -> list[str]:
+    """plain_paragraphs for feed text, which may be escaped once or twice too often:
+    a paragraph that still holds markup after parsing is parsed as HTML once more."""
+    paragraphs = plain_paragraphs(unescape_markup(text))
+    return [part for paragraph in paragraphs
+            for part in (html_paragraphs(paragraph) if _LOOKS_HTML.search(paragraph) else [paragraph])]
+
+
+def markup_text(text: str) -> str:
+    """markup_paragraphs on one line."""
+    return " ".join(markup_paragraphs(text))
+
+
 def script_language(text: str, minimum: int = 20) -> str:
     """"ka", "ru" or "latin" for the script most letters are in; "" when too few letters."""
     georgian = cyrillic = latin = 0
