@@ -69,6 +69,8 @@ class CrawlerConfig(_Strict):
     # Feed text shorter than this is treated as a headline: the article page is fetched.
     min_feed_text: int = Field(400, ge=0)
     max_pages_per_source: int = Field(60, ge=0)
+    # Cycles in which an article page that could not be had is asked for again.
+    page_retries: int = Field(3, ge=0)
 
 
 class ServerConfig(_Strict):

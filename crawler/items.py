@@ -24,6 +24,26 @@ class ArticleItem:
     feed_hash: str = ""
 
 
+# The stored feed hash of an item whose page could not be had: "page-retry:N:<fingerprint>",
+# so the next cycles ask for the page again (N failures so far) until it comes or N runs out.
+PAGE_RETRY = "page-retry:"
+
+
+def page_retry_mark(failures: int, fingerprint: str) -> str:
+    return f"{PAGE_RETRY}{failures}:{fingerprint}"
+
+
+def failed_page_attempts(stored: str | None, fingerprint: str | None = None) -> int | None:
+    """How often an item's page has failed, when its stored feed hash says so (for this
+    very feed text, when given: a changed item starts afresh); else None."""
+    if not stored or not stored.startswith(PAGE_RETRY):
+        return None
+    count, _, marked = stored[len(PAGE_RETRY):].partition(":")
+    if not count.isdigit() or (fingerprint is not None and marked != fingerprint):
+        return None
+    return int(count)
+
+
 @dataclass
 class SourcePlan:
     """What the crawl needs to know from storage before it starts."""
@@ -33,6 +53,11 @@ class SourcePlan:
     validators: dict[str, tuple[str, str]] = field(default_factory=dict)
     # url_hash → feed_hash of articles already stored (unchanged ones are skipped)
     known: dict[str, str] = field(default_factory=dict)
+
+    def pages_pending(self, retries: int) -> int:
+        """Stored items whose page is still to be asked for again."""
+        return sum(1 for stored in self.known.values()
+                   if (failed := failed_page_attempts(stored)) is not None and failed <= retries)
 
 
 # Outcomes, worst last; a source's state is the outcome of its best route.

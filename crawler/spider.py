@@ -24,14 +24,19 @@ from twisted.web._newclient import ResponseNeverReceived
 
 from core.config import CrawlerConfig, RouteConfig
 from core.urls import canonical_url, on_domains, url_hash
+from crawler.challenge import challenge_reason
 from crawler.extract import extract_page
 from crawler.feeds import parse_feed
-from crawler.items import ArticleItem, SourcePlan, SourceResult
+from crawler.items import (
+    ArticleItem,
+    SourcePlan,
+    SourceResult,
+    failed_page_attempts,
+    page_retry_mark,
+)
 from crawler.listing import ListingItem, parse_listing, parse_news_sitemap
 
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
-
-
 def feed_fingerprint(title: str, summary: str, content: str) -> str:
     """What the feed says about an item; a change means the item was revised."""
     return hashlib.sha256(f"{title}\x1f{summary}\x1f{content}".encode()).hexdigest()[:32]
@@ -231,7 +236,9 @@ class SourceSpider(scrapy.Spider):
             return
         key = url_hash(url)
         fingerprint = feed_fingerprint(title, summary, content)
-        if self.plan.known.get(key) == fingerprint:
+        stored = self.plan.known.get(key)
+        failures = failed_page_attempts(stored, fingerprint)
+        if stored == fingerprint or (failures or 0) > self.config.page_retries:
             return  # stored already and the feed says nothing new about it
         if any(item.url_hash == key for item in self.result.items):
             return  # the same article twice in one feed
@@ -243,15 +250,17 @@ class SourceSpider(scrapy.Spider):
         # Only a full-text field (content:encoded, yandex:full-text) can stand in for the
         # page: a description is an excerpt however long (WordPress's ends in "[…]").
         needs_page = len(content) < self.config.min_feed_text
-        if (needs_page and self.config.fetch_pages
-                and self.pages_requested < self.config.max_pages_per_source):
-            self.pages_requested += 1
+        if needs_page and self.config.fetch_pages:
             self.result.items.append(item)  # kept even if the page cannot be had
+            if self.pages_requested >= self.config.max_pages_per_source:
+                item.feed_hash = page_retry_mark(failures or 0, fingerprint)  # next cycle
+                return
+            self.pages_requested += 1
             yield scrapy.Request(
                 link if link.startswith("http") else url,
                 callback=self.parse_page,
                 errback=self.page_failed,
-                meta={"item": item},
+                meta={"item": item, "failures": failures or 0},
             )
             return
         self.result.items.append(item)
@@ -260,14 +269,16 @@ class SourceSpider(scrapy.Spider):
         item: ArticleItem = response.meta["item"]
         self.result.bytes_received += len(response.body)
         if response.status != 200 or not hasattr(response, "text"):
-            self.result.page_errors += 1
-            self.result.errors.append(f"page {item.url}: HTTP {response.status}")
+            self._page_missing(response.meta, f"HTTP {response.status}")
+            return
+        reason = challenge_reason(response.text)
+        if reason is not None:
+            self._page_missing(response.meta, f"anti-bot challenge page ({reason})")
             return
         self.result.pages += 1
         page = extract_page(response.text, item.url, self.source.extract, self.source.language)
         if not page.body:
-            self.result.page_errors += 1
-            self.result.errors.append(f"page {item.url}: no article text found")
+            self._page_missing(response.meta, "no article text found")
             return
         item.title = page.title or item.title
         item.body = page.body
@@ -280,6 +291,14 @@ class SourceSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        self._page_missing(request.meta, describe_failure(failure, self.config.download_timeout))
+
+    def _page_missing(self, meta: dict[str, Any], reason: str) -> None:
+        """The item keeps the feed's text, and is marked so that a later cycle asks for
+        its page again."""
+        item: ArticleItem = meta["item"]
+        failures = meta.get("failures", 0) + 1
         self.result.page_errors += 1
-        reason = describe_failure(failure, self.config.download_timeout)
-        self.result.errors.append(f"page {request.url}: {reason}")
+        retry = "; asked again next cycle" if failures <= self.config.page_retries else ""
+        self.result.errors.append(f"page {item.url}: {reason}{retry}")
+        item.feed_hash = page_retry_mark(failures, item.feed_hash)

@@ -90,8 +90,15 @@ class Monitor:
 
 def _plan(monitor: Monitor, source: SourceConfig) -> SourcePlan:
     with session_scope(monitor.engine) as session:
-        return SourcePlan(source=source, validators=stored_validators(session, source.name),
+        plan = SourcePlan(source=source, validators=stored_validators(session, source.name),
                           known=known_items(session, source.name))
+    pending = plan.pages_pending(monitor.settings.crawler.page_retries)
+    if pending:
+        # A 304 would hand back no items, hence no page to ask for again.
+        log.info("source %s: %d article pages to ask for again: the feed is fetched in full",
+                 source.name, pending)
+        plan.validators = {}
+    return plan
 
 
 def _store(monitor: Monitor, source: SourceConfig, result: SourceResult) -> SourceReport:
@@ -99,6 +106,8 @@ def _store(monitor: Monitor, source: SourceConfig, result: SourceResult) -> Sour
                           not_modified=result.not_modified,
                           errors=len(result.errors) + (1 if result.failed else 0),
                           detail=result.detail, failed=result.failed)
+    for error in result.errors:  # a page or callback that failed, isolated from the rest
+        log.warning("source %s: %s", source.name, error)
     enabled = list(monitor.channels)
     operator = [c for c in monitor.settings.operator.channels if c in monitor.channels]
     stats = IngestStats()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.db import make_engine
 from core.models import Article
@@ -64,3 +64,69 @@ def test_windows_1251_feed_decodes(tmp_path: Path, snapshot_copy: Path, case: st
     assert titles
     assert all(any("а" <= ch <= "я" for ch in t.lower()) for t in titles), titles
     assert not any("Ð" in t or "Ñ" in t or "\ufffd" in t for t in titles), titles
+
+
+CHALLENGE_PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+                  "<title>Data processing... Please, wait.</title></head><body>"
+                  "<p>Подождите, идет проверка вашего браузера.</p></body></html>")
+
+
+def test_an_article_page_answering_a_challenge_keeps_the_feed_text_and_is_asked_again(
+        tmp_path: Path, snapshot_copy: Path, database_url: str) -> None:
+    config = fast_settings(tmp_path)
+    page = snapshot_copy / "mid.ru/ru/foreign_policy/news/2052002/index.html"
+    real_page = page.read_text("utf-8")
+    page.write_text(CHALLENGE_PAGE, "utf-8")  # served with HTTP 200, as mid.ru does
+
+    def stored() -> tuple[str, str, str]:
+        with Session(make_engine(database_url)) as session:
+            article = session.exec(select(Article).where(col(Article.url).contains("2052002"))).one()
+            return article.title, article.body, article.extraction
+
+    with SnapshotServer(snapshot_copy) as server:
+        output = ""
+
+        def once() -> list[str]:
+            nonlocal output
+            server.requests.clear()
+            done = run_monitor(config, database_url, "run-once", "--source", "mid_ru",
+                               "--mirror", server.url)
+            assert done.returncode == 0, done.stdout + done.stderr
+            output = done.stdout + done.stderr
+            return [r.path for r in server.requests if "2052002" in r.path]
+
+        assert once()  # the page was asked for, and was a challenge
+        assert "anti-bot challenge page" in output and "asked again next cycle" in output
+        title, body, extraction = stored()
+        assert "Галузин" in title and "Please, wait" not in title + body
+        assert extraction == "feed"  # the feed's own text stands meanwhile
+
+        page.write_text(real_page, "utf-8")
+        assert once()  # asked again next cycle, though the feed item did not change
+        title, body, extraction = stored()
+        assert extraction == "selectors" and "Женевских международных дискуссий" in body
+
+        assert once() == []  # now stored whole: not asked again
+
+
+def test_a_page_that_keeps_failing_is_asked_for_page_retries_more_times_then_left(
+        tmp_path: Path, snapshot_copy: Path, database_url: str) -> None:
+    config = fast_settings(tmp_path)
+    config.write_text(config.read_text("utf-8").replace("autothrottle = false",
+                                                         "autothrottle = false\npage_retries = 1"))
+    (snapshot_copy / "mid.ru/ru/foreign_policy/news/2052002/index.html").write_text(
+        CHALLENGE_PAGE, "utf-8")
+    asked = []
+    with SnapshotServer(snapshot_copy) as server:
+        for _ in range(4):
+            server.requests.clear()
+            done = run_monitor(config, database_url, "run-once", "--source", "mid_ru",
+                               "--mirror", server.url)
+            assert done.returncode == 0, done.stdout + done.stderr
+            asked.append(sum("2052002" in r.path for r in server.requests))
+        feed = [r for r in server.requests if r.path.endswith("rss.php")]
+    assert asked == [1, 1, 0, 0]  # the first try, one retry, then the feed text stands
+    assert feed and all(r.status == 304 for r in feed)  # conditional GETs again
+    with Session(make_engine(database_url)) as session:
+        article = session.exec(select(Article).where(col(Article.url).contains("2052002"))).one()
+    assert article.extraction == "feed" and "Please, wait" not in article.body

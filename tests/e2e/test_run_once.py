@@ -63,7 +63,12 @@ def test_first_run_stores_everything_second_run_nothing(tmp_path: Path, database
         assert second.returncode == 0, second.stdout + second.stderr
         feed_hits = [r for r in server.requests if r.path in FEED_ROUTES.values()]
         assert sorted(r.path for r in feed_hits) == sorted(FEED_ROUTES.values())
-        assert all(r.status == 304 and r.conditional for r in feed_hits), feed_hits
+        # tass.com's page 1062177 is missing from the snapshot: it is asked for again, so
+        # that feed comes in full; every other feed answers 304.
+        retried = FEED_ROUTES["tass_en"]
+        assert all(r.status == 304 and r.conditional for r in feed_hits if r.path != retried)
+        assert any(r.path == retried and r.status == 200 for r in feed_hits)
+        assert any("1062177" in r.path for r in server.requests)
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Article)).one() == len(stored)
         assert session.exec(select(func.count()).select_from(Alert)).one() == len(alerts)
