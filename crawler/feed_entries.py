@@ -89,10 +89,10 @@ def _link(entry: Any, base_url: str) -> str:
 
 # -- dates, people, tags -------------------------------------------------------------------
 
-def _published(entry: Any) -> datetime | None:
+def _published(entry: Any, timezone: str) -> datetime | None:
     # dict.get: feedparser's own get maps a missing "updated" to "published" with a warning.
     for key in ("published", "updated", "created", "dc_date"):
-        value = parse_datetime(dict.get(entry, key))
+        value = parse_datetime(dict.get(entry, key), timezone)
         if value is not None:
             return value
     for key in ("published_parsed", "updated_parsed"):
@@ -177,8 +177,9 @@ def _summary(value: str, content: str) -> str:
     return summary
 
 
-def feed_entry(entry: Any, base_url: str) -> FeedEntry | None:
-    """The entry, or None when it has no link to an article."""
+def feed_entry(entry: Any, base_url: str, timezone: str = "UTC") -> FeedEntry | None:
+    """The entry, or None when it has no link to an article; a date printed without a
+    zone is read in ``timezone`` (the source's: mid.ru prints Moscow time)."""
     link = _link(entry, base_url)
     if not link:
         return None
@@ -189,7 +190,7 @@ def feed_entry(entry: Any, base_url: str) -> FeedEntry | None:
         title=markup_text(entry.get("title") or ""),
         summary=_summary(entry.get("summary") or "", content),
         content=content,
-        published=_published(entry),
+        published=_published(entry, timezone),
         author=_author(entry) or byline,
         tags=_tags(entry),
     )

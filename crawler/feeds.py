@@ -217,8 +217,10 @@ def _classify_html(text: str) -> ParsedFeed:
     return ParsedFeed("not-a-feed", detail=f"HTML page{named} where a feed was expected")
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    """Parse a fetched feed. Never raises; a non-ok status says why there are no entries."""
+def parse_feed(body: bytes, headers: Mapping[str, str], url: str,
+               timezone: str = "UTC") -> ParsedFeed:
+    """Parse a fetched feed. Never raises; a non-ok status says why there are no entries.
+    ``timezone`` is the source's, for dates printed without a zone."""
     lower = {k.lower(): v for k, v in headers.items()}
     if not body or not body.strip():
         return ParsedFeed("not-a-feed", detail="empty response body")
@@ -248,7 +250,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     entries: list[FeedEntry] = []
     skipped = 0
     for raw in parsed.entries:
-        entry = feed_entry(raw, url)
+        entry = feed_entry(raw, url, timezone)
         if entry is None:
             skipped += 1
         else:

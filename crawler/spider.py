@@ -190,7 +190,8 @@ class SourceSpider(scrapy.Spider):
             self.result.validators[response.url] = (etag, modified)
 
     def _parse_feed(self, response: Response, index: int) -> Iterator[scrapy.Request]:
-        parsed = parse_feed(response.body, _lower_headers(response), response.url)
+        parsed = parse_feed(response.body, _lower_headers(response), response.url,
+                            self.source.extract.timezone)
         if parsed.status == "challenge":
             yield from self._fall_back(index, "blocked", parsed.detail)
             return

@@ -223,3 +223,12 @@ def test_atom_authors_all_named() -> None:
 def test_feed_dates(value: str, expected: datetime | None) -> None:
     body = _rss(f"<item><title>t</title><link>https://tass.com/1</link><pubDate>{value}</pubDate></item>")
     assert parse_feed(body, RSS, "https://tass.com/rss/v2.xml").entries[0].published == expected
+
+
+def test_a_date_without_a_zone_is_read_in_the_sources_zone() -> None:
+    body = _rss("<item><title>Заявление</title><link>https://mid.ru/ru/news/1/</link>"
+                "<pubDate>Fri, 20 Nov 2026 14:05:00</pubDate></item>")
+    moscow = parse_feed(body, RSS, "https://mid.ru/ru/rss.php", "Europe/Moscow")
+    assert moscow.entries[0].published == utc(2026, 11, 20, 11, 5)
+    assert parse_feed(body, RSS, "https://mid.ru/ru/rss.php").entries[0].published == \
+        utc(2026, 11, 20, 14, 5)  # no zone known: UTC

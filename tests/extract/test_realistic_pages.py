@@ -8,12 +8,14 @@ must and must not be in the body."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy.http import HtmlResponse
 
 from core.config import Settings
+from crawler.challenge import challenge_reason
 from crawler.extract import extract_page
 from tests.conftest import FIXTURES
 
@@ -39,3 +41,13 @@ def test_realistic_page(name: str, settings: Settings) -> None:
         assert text not in page.body
     first = page.body.split("\n\n")[0]
     assert first and not first.startswith(page.title), "the body repeats the headline"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_no_article_page_passes_for_a_challenge(name: str) -> None:
+    assert challenge_reason((PAGES / f"{name}.html").read_text("utf-8", "replace")) is None
+
+
+@pytest.mark.parametrize("path", sorted((PAGES / "challenges").glob("*.html")), ids=lambda p: p.stem)
+def test_challenge_pages_served_for_articles_are_recognised(path: Path) -> None:
+    assert challenge_reason(path.read_text("utf-8")) is not None
