@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, partial
 
 from alerts.rules.document import PREFIX_MARK, WORD_MARK, Prepared
-from alerts.rules.parser import Alias, And, Meta, Node, Not, Or, QueryError, Term
+from alerts.rules.parser import Alias, And, Meta, Node, Not, Or, QueryError, Term, children, walk
 from core.stemming import stem
 from core.text import tokenize
 
@@ -216,16 +216,9 @@ def _lookup_key(term: Term) -> str | None:
 
 def lookup_keys(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> set[str]:
     """Every stem, prefix and phrase word the compiled node asks a document about."""
-    if isinstance(node, Term):
-        return {key} if (key := _lookup_key(node)) else set()
-    if isinstance(node, Alias):
-        return {key for term in aliases[node.name] if (key := _lookup_key(term))}
-    if isinstance(node, Meta):
-        return set()
-    if isinstance(node, Not):
-        return lookup_keys(node.child, aliases)
-    children = list(node.children) if isinstance(node, And | Or) else [node.left, node.right]
-    return set().union(*(lookup_keys(child, aliases) for child in children))
+    terms = [t for n in walk(node) for t in (aliases[n.name] if isinstance(n, Alias) else
+                                             (n,) if isinstance(n, Term) else ())]
+    return {key for term in terms if (key := _lookup_key(term))}
 
 
 def _term_key(term: Term) -> str:
@@ -257,6 +250,5 @@ def required_clauses(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> Cla
                 return None
             keys |= min(clauses, key=len)  # implied by the child, so by the alternative
         return (frozenset(keys),)
-    children = list(node.children) if isinstance(node, And) else [node.left, node.right]
-    every = [clause for child in children for clause in required_clauses(child, aliases) or ()]
+    every = [clause for child in children(node) for clause in required_clauses(child, aliases) or ()]
     return tuple(dict.fromkeys(every)) or None

@@ -24,15 +24,12 @@ from alerts.rules.document import Document, Prepared
 from alerts.rules.index import RuleIndex
 from alerts.rules.parser import (
     Alias,
-    And,
-    Near,
     Node,
-    Not,
-    Or,
     QueryError,
     Term,
     parse_alias_term,
     parse_query,
+    walk,
 )
 from alerts.rules.snippet import make_snippet
 
@@ -112,18 +109,6 @@ class CompiledQuery:
                            score)
 
 
-def _aliases_of(node: Node) -> list[tuple[str, int]]:
-    if isinstance(node, Alias):
-        return [(node.name, 0)]
-    if isinstance(node, Not):
-        return _aliases_of(node.child)
-    if isinstance(node, And | Or):
-        return [a for c in node.children for a in _aliases_of(c)]
-    if isinstance(node, Near):
-        return _aliases_of(node.left) + _aliases_of(node.right)
-    return []
-
-
 def compile_aliases(aliases: Mapping[str, Sequence[str]]) -> dict[str, tuple[Term, ...]]:
     compiled = {}
     for name, entries in aliases.items():
@@ -143,7 +128,7 @@ def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
                   _compiled_aliases: Mapping[str, tuple[Term, ...]] | None = None) -> CompiledQuery:
     table = _compiled_aliases if _compiled_aliases is not None else compile_aliases(aliases)
     tree = parse_query(query)
-    for name, _ in _aliases_of(tree):
+    for name in (n.name for n in walk(tree) if isinstance(n, Alias)):
         if name not in table:
             known = ", ".join(f"@{n}" for n in sorted(table)) or "none"
             raise QueryError(f"unknown alias @{name} (known: {known})", query.find("@" + name))
@@ -152,20 +137,13 @@ def compile_query(query: str, aliases: Mapping[str, Sequence[str]],
                          frozenset(lookup_keys(tree, table)), evaluator(tree, table))
 
 
-def _check_terms(node: Node, query: str) -> None:
-    if isinstance(node, Term):
-        try:
-            term_words(node)
-        except QueryError as exc:
-            raise QueryError(exc.message, max(0, query.find(node.text))) from None
-    elif isinstance(node, Not):
-        _check_terms(node.child, query)
-    elif isinstance(node, And | Or):
-        for child in node.children:
-            _check_terms(child, query)
-    elif isinstance(node, Near):
-        _check_terms(node.left, query)
-        _check_terms(node.right, query)
+def _check_terms(tree: Node, query: str) -> None:
+    for node in walk(tree):
+        if isinstance(node, Term):
+            try:
+                term_words(node)
+            except QueryError as exc:
+                raise QueryError(exc.message, max(0, query.find(node.text))) from None
 
 
 @dataclass

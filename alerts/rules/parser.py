@@ -16,7 +16,7 @@ character offset) and what was expected there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 FIELDS = ("title", "source", "lang")
@@ -79,6 +79,24 @@ class Near:
 
 
 Node = Term | Alias | Meta | Not | And | Or | Near
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """A node's operands in order; none for a term, an alias or a field filter."""
+    if isinstance(node, Not):
+        return (node.child,)
+    if isinstance(node, And | Or):
+        return node.children
+    if isinstance(node, Near):
+        return (node.left, node.right)
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The node and every node under it, depth first."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
 
 # -- lexer ---------------------------------------------------------------------------------
 
