@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -54,6 +54,10 @@ class _Entry:
 _TWIN = (sa_select(Article.story_id)  # type: ignore[call-overload]
          .where(Article.content_hash == bindparam("text_hash"), Article.id != bindparam("own"))
          .order_by(Article.id).limit(1))
+# The texts of a new article's closest candidates, in one query.
+_TEXTS = (sa_select(Article.id, Article.title + "\n"  # type: ignore[call-overload]
+                    + func.coalesce(func.nullif(Article.body, ""), Article.summary))
+          .where(col(Article.id).in_(bindparam("ids", expanding=True))))
 RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this often
 
 
@@ -129,11 +133,15 @@ class StoryIndex:
                       if e.article_id != article_id and e.simhash}
         distances = ((hamming(fingerprint, e.simhash), e.article_id, e.story_id)
                      for e in candidates.values())
-        close = sorted(d for d in distances if d[0] <= NEAR_DUPLICATE_DISTANCE)
-        for _, other_id, story_id in close[:5]:
-            other = self.session.get(Article, other_id)
-            if other and word_overlap(text, f"{other.title}\n{other.body or other.summary}") \
-                    >= NEAR_DUPLICATE_OVERLAP:
+        close = sorted(d for d in distances if d[0] <= NEAR_DUPLICATE_DISTANCE)[:5]
+        if not close:
+            return None
+        rows = self.session.connection().execute(
+            _TEXTS, {"ids": [other_id for _, other_id, _ in close]})
+        texts: dict[int, str] = {row[0]: row[1] for row in rows}
+        for _, other_id, story_id in close:  # closest first
+            other = texts.get(other_id)
+            if other is not None and word_overlap(text, other) >= NEAR_DUPLICATE_OVERLAP:
                 return story_id
         return None
 
