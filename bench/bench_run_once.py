@@ -1,5 +1,7 @@
 """`monitor run-once` over a snapshot of every default source, ~50 items each with their
-article pages: a first run, then a second where every feed answers 304.
+article pages: a first run, then a second where nothing changed: the feeds answer 304,
+except tass.com's, fetched in full because its clones of a page missing from the snapshot
+are asked for again (page_retries).
 
 Targets: first run under 5 s, second under 1.5 s, bytes on the no-change cycle under 5 %
 of a full cycle.  Usage: python bench/bench_run_once.py [--items 50]
@@ -123,7 +125,7 @@ def main() -> None:
     rows = [
         ("first run (everything new)", f"{first:.2f} s", "< 5 s", f"{full_requests} requests, "
          f"{full_bytes / 1024:.0f} KiB, exit {code1}"),
-        ("second run (all 304)", f"{second:.2f} s", "< 1.5 s", f"{idle_requests} requests, "
+        ("second run (no change)", f"{second:.2f} s", "< 1.5 s", f"{idle_requests} requests, "
          f"{idle_bytes / 1024:.1f} KiB, exit {code2}"),
         ("bytes, no-change / full", f"{share:.1%}", "< 5 %", ""),
     ]
