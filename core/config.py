@@ -124,11 +124,23 @@ class RouteConfig(_Strict):
     link: str = ""
     title: str = ""
     date: str = ""
+    # A regular expression an article's URL must contain a match of: a listing's section,
+    # tag, pagination and document links are not articles.
+    link_pattern: str = ""
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
         return _check_http_url(value)
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc}): {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _listing_needs_selectors(self) -> RouteConfig:

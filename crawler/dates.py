@@ -51,8 +51,12 @@ _RFC822 = re.compile(
 # A zone after a time in the ISO and human forms: "2026-11-20 14:05:00 MSK", "..., 14:05 UTC+3".
 _TRAILING_ZONE = re.compile(rf"(?:\s*\b(?:GMT|UTC|UT)\s*|\s+){_OFFSET}$|\s+([A-Za-z]{{2,5}})$")
 _ENDS_IN_TIME = re.compile(r"\d:\d\d(?::\d\d)?(?:\.\d+)?$")
-# "20 ноября 2026 г., 14:05", "20 November 2026", "20 ნოემბერი, 2026"
-_DAY_MONTH_YEAR = re.compile(rf"^(\d{{1,2}})\s+({_WORD}),?\s+(\d{{4}})(?:\s*г\.?)?,?{_TIME}$")
+# "20 ноября 2026 г., 14:05", "20 November 2026", "Saturday, 21 November 2026", "20 ნოემბერი, 2026"
+_DAY_MONTH_YEAR = re.compile(rf"^{_WEEKDAY}(\d{{1,2}})\s+({_WORD}),?\s+(\d{{4}})(?:\s*г\.?)?,?{_TIME}$")
+# Georgian's own order: "2026 წლის 21 ნოემბერი" ("of the year 2026, 21 November")
+_GEORGIAN_LONG = re.compile(rf"^(\d{{4}})\s+წლის\s+(\d{{1,2}})\s+({_WORD}),?{_TIME}$")
+# A date and its time parted by a bar or a spaced dash: "21.11.2026 | 15:30", "… 2026 - 15:30"
+_PARTING = re.compile(r"\s+[|–—-]\s+(?=\d{1,2}[:.]\d{2}\b)")
 # "November 20, 2026 2:05"
 _MONTH_DAY_YEAR = re.compile(rf"^{_WEEKDAY}({_WORD})\s+(\d{{1,2}}),?\s+(\d{{4}}),?{_TIME}$")
 # "20.11.2026 14:05", "20/11/2026": day first, as everywhere these sources publish.
@@ -174,7 +178,13 @@ def _iso(text: str) -> datetime | None:
 
 
 def _loose(text: str) -> datetime | None:
-    """Human forms: '20 ноября 2026, 14:05', 'November 20, 2026', '20.11.2026 14:05'."""
+    """Human forms: '20 ноября 2026, 14:05', 'November 20, 2026', '20.11.2026 14:05',
+    '2026 წლის 21 ნოემბერი', and any of them with the time parted by ' | ' or ' - '."""
+    text = _PARTING.sub(" ", text)
+    if match := _GEORGIAN_LONG.match(text):
+        year, day, word, hour, minute, second = match.groups()
+        month = month_number(word)
+        return _build(int(year), month, int(day), hour, minute, second) if month else None
     if match := _DAY_MONTH_YEAR.match(text):
         day, word, year, hour, minute, second = match.groups()
         month = month_number(word)

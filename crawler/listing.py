@@ -9,9 +9,10 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from cssselect import SelectorError
 from lxml import etree
@@ -20,11 +21,13 @@ from parsel import Selector
 from core.config import RouteConfig
 from crawler.dates import parse_datetime
 from crawler.extract.text import collapse, element_text
+from crawler.feeds import clean_xml, decode_body
 
 # Dates in listings are day-first where they are not ISO (mid.ru: 20.11.2026 14:05).
 LISTING_DATE_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y")
+# Query keys of a listing's own pages (Bitrix's PAGEN_1, WordPress's paged, ...).
+_PAGINATION = frozenset({"page", "paged", "p", "offset", "start", "from"})
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -53,11 +56,56 @@ def _absolute(href: str, base_url: str) -> str:
     return link if urlsplit(link).scheme in ("http", "https") else ""
 
 
-def parse_listing(html: str, base_url: str, route: RouteConfig,
-                  default_tz: str = "UTC") -> list[ListingItem]:
-    """One item per ``route.item`` element that has a usable link.
+def _another_page_of(link: str, listing: str) -> bool:
+    """Whether ``link`` is the listing itself or one of its pages ("load more")."""
+    parts, own = urlsplit(link), urlsplit(listing)
+    if (parts.netloc, parts.path.rstrip("/")) != (own.netloc, own.path.rstrip("/")):
+        return False
+    keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    return all(key in _PAGINATION or key.startswith("pagen_") for key in keys)
+
+
+def _article_link(hrefs: list[str], base_url: str, pattern: re.Pattern[str] | None) -> str:
+    """The first link of an item that leads to an article: not a button, not another
+    page of the listing, and matching the route's link pattern, if it has one."""
+    for href in hrefs:
+        link = _absolute(href, base_url)
+        if not link or _another_page_of(link, base_url):
+            continue
+        if pattern is None or pattern.search(link):
+            return link
+    return ""
+
+
+def _link_text(block: Selector, link: str, base_url: str, dates: list[str]) -> str:
+    """The text of the item's anchor to ``link``: the longest of them (an image link has
+    none, a "more" link little), without the date parts a whole-card anchor holds."""
+    texts = [element_text(anchor.root) for anchor in block.css("a[href]")
+             if not isinstance(anchor.root, str)
+             and _absolute(anchor.attrib.get("href", ""), base_url) == link]
+    title = max(texts, key=len, default="")
+    for part in dates:
+        title = title.replace(part, " ")
+    return collapse(title)
+
+
+def _listing_date(parts: list[str], default_tz: str, formats: Sequence[str]) -> datetime | None:
+    """A date from its parts (a date and a time span, in either order), else one part."""
+    candidates = [" ".join(parts), " ".join(reversed(parts)), *parts] if len(parts) > 1 else parts
+    for candidate in candidates:
+        value = parse_datetime(candidate, default_tz, formats)
+        if value is not None:
+            return value
+    return None
+
+
+def parse_listing(html: str, base_url: str, route: RouteConfig, default_tz: str = "UTC",
+                  date_formats: Sequence[str] = ()) -> list[ListingItem]:
+    """One item per ``route.item`` element that has a usable link (an item repeated,
+    as a pinned one is, keeps the first title and the first date found).
 
     ``route.date`` may select several parts (a date and a time span): they are joined.
+    Without a ``route.title``, or when it finds none, the link's own text is the title.
     """
     if not html or not route.item or not route.link:
         return []
@@ -67,25 +115,26 @@ def parse_listing(html: str, base_url: str, route: RouteConfig,
         return []
     base = sel.xpath("//base/@href").get()
     base_url = urljoin(base_url, base) if base else base_url
-    items: list[ListingItem] = []
-    seen: set[str] = set()
+    pattern = re.compile(route.link_pattern) if route.link_pattern else None
+    formats = (*date_formats, *LISTING_DATE_FORMATS)
+    found: dict[str, ListingItem] = {}
     try:
         blocks = sel.css(route.item)
     except (SelectorError, ValueError, etree.XPathError):
         return []
     for block in blocks:
-        hrefs = _values(block, route.link)
-        link = _absolute(hrefs[0], base_url) if hrefs else ""
-        if not link or link in seen:
+        link = _article_link(_values(block, route.link), base_url, pattern)
+        if not link:
             continue
-        seen.add(link)
-        date_text = " ".join(_values(block, route.date))
-        items.append(ListingItem(
-            link=link,
-            title=" ".join(_values(block, route.title)),
-            published=parse_datetime(date_text, default_tz, LISTING_DATE_FORMATS) if date_text else None,
-        ))
-    return items
+        dates = _values(block, route.date)
+        published = _listing_date(dates, default_tz, formats) if dates else None
+        if link in found:
+            found[link].published = found[link].published or published
+            continue
+        titles = _values(block, route.title)
+        title = titles[0] if titles else _link_text(block, link, base_url, dates)
+        found[link] = ListingItem(link=link, title=title, published=published)
+    return list(found.values())
 
 
 def _local(tag: object) -> str:
@@ -97,21 +146,25 @@ def _child_text(element: etree._Element, *path: str) -> str:
     current = [element]
     for name in path:
         current = [c for parent in current for c in parent if _local(c.tag) == name]
-    return collapse(current[0].text or "") if current else ""
+    return collapse("".join(current[0].itertext())) if current else ""
 
 
-def parse_news_sitemap(body: bytes, base_url: str) -> list[ListingItem]:
+def parse_news_sitemap(body: bytes, base_url: str, default_tz: str = "UTC",
+                       link_pattern: str = "") -> list[ListingItem]:
     """``<urlset>`` entries: Google News ones (title, publication date) or plain ones
-    (``lastmod`` as the date, no title). A sitemap index yields nothing."""
+    (``lastmod`` as the date, no title). A sitemap index yields nothing. The XML is
+    cleaned as a feed is (HTML entities, bare ampersands, junk before the declaration),
+    so that one such slip does not cut the rest of the sitemap short."""
     if body[:2] == b"\x1f\x8b":  # a .xml.gz served without Content-Encoding
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
                 body = stream.read(MAX_SITEMAP_BYTES)
         except (OSError, EOFError):
             return []
-    body = _CONTROL.sub(b"", body).lstrip()
-    if not body:
+    if not body.strip():
         return []
+    text, _ = decode_body(body, {})
+    body = clean_xml(text).encode("utf-8")
     # No DTD, no entities, no network: a sitemap is untrusted input like any other.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, recover=True)
@@ -121,19 +174,20 @@ def parse_news_sitemap(body: bytes, base_url: str) -> list[ListingItem]:
         return []
     if root is None or _local(root.tag) != "urlset":
         return []
+    pattern = re.compile(link_pattern) if link_pattern else None
     items: list[ListingItem] = []
     seen: set[str] = set()
     for url in root:
         if _local(url.tag) != "url":
             continue
         link = _absolute(_child_text(url, "loc"), base_url)
-        if not link or link in seen:
+        if not link or link in seen or (pattern is not None and not pattern.search(link)):
             continue
         seen.add(link)
         date = _child_text(url, "news", "publication_date") or _child_text(url, "lastmod")
         items.append(ListingItem(
             link=link,
             title=_child_text(url, "news", "title"),
-            published=parse_datetime(date) if date else None,
+            published=parse_datetime(date, default_tz) if date else None,
         ))
     return items

@@ -108,6 +108,7 @@ class SourceSpider(scrapy.Spider):
         self.config = config
         self.domains = self.source.allowed_domains
         self.pages_requested = 0
+        self.seen: set[str] = set()  # url hashes of this crawl's items
         self.route_failures: list[str] = []
         self.route_outcomes: list[str] = []
 
@@ -212,11 +213,18 @@ class SourceSpider(scrapy.Spider):
     def _parse_listing(self, response: Response, route: RouteConfig,
                        index: int) -> Iterator[scrapy.Request]:
         entries: list[ListingItem]
+        extract = self.source.extract
         if route.type == "sitemap":
-            entries = parse_news_sitemap(response.body, response.url)
+            entries = parse_news_sitemap(response.body, response.url, extract.timezone,
+                                         route.link_pattern)
         else:
-            entries = parse_listing(response.text, response.url, route,
-                                    self.source.extract.timezone)
+            entries = parse_listing(response.text, response.url, route, extract.timezone,
+                                    extract.date_formats)
+        if not entries and hasattr(response, "text") \
+                and (reason := challenge_reason(response.text)) is not None:
+            yield from self._fall_back(index, "blocked", f"anti-bot challenge page where a "
+                                                         f"{route.type} was expected ({reason})")
+            return
         if not entries:
             yield from self._fall_back(index, "parse-error",
                                        f"{route.type} page yielded no items (selectors stale?)")
@@ -241,8 +249,9 @@ class SourceSpider(scrapy.Spider):
         failures = failed_page_attempts(stored, fingerprint)
         if stored == fingerprint or (failures or 0) > self.config.page_retries:
             return  # stored already and the feed says nothing new about it
-        if any(item.url_hash == key for item in self.result.items):
+        if key in self.seen:
             return  # the same article twice in one feed
+        self.seen.add(key)
         item = ArticleItem(
             source=self.source.name, url=url, url_hash=key, title=title, summary=summary,
             body=content, published=published, author=author, tags=list(tags),

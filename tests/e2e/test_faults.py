@@ -130,3 +130,17 @@ def test_a_page_that_keeps_failing_is_asked_for_page_retries_more_times_then_lef
     with Session(make_engine(database_url)) as session:
         article = session.exec(select(Article).where(col(Article.url).contains("2052002"))).one()
     assert article.extraction == "feed" and "Please, wait" not in article.body
+
+
+def test_a_challenge_on_the_fallback_listing_is_blocked_not_stale_selectors(
+        tmp_path: Path, snapshot_copy: Path, database_url: str) -> None:
+    config = fast_settings(tmp_path)
+    (snapshot_copy / "mid.ru/ru/rss.php").unlink()  # the feed answers 404
+    (snapshot_copy / "mid.ru/ru/foreign_policy/news/index.html").write_text(CHALLENGE_PAGE, "utf-8")
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, database_url, "run-once", "--source", "mid_ru",
+                           "--mirror", server.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    health = sources_json(config, database_url)["mid_ru"]
+    assert health["state"] == "blocked", health
+    assert "anti-bot challenge page where a listing was expected" in health["last_error"]

@@ -71,7 +71,10 @@ CASES = [
     ("20 ноября 2026", "Europe/Moscow", (), utc(2026, 11, 19, 21, 0)),
     ("November 20, 2026", "UTC", (), utc(2026, 11, 20)),
     ("20 ნოემბერი 2026", "Asia/Tbilisi", (), utc(2026, 11, 19, 20, 0)),
-    ("20/11/2026 - 20:12", "UTC", (), None),  # civil.ge's " - " separator is not a date we guess
+    ("20/11/2026 - 20:12", "UTC", (), utc(2026, 11, 20, 20, 12)),  # civil.ge: a spaced dash before the time
+    ("21 November 2026 | 17:45", "Asia/Tbilisi", (), utc(2026, 11, 21, 13, 45)),
+    ("Saturday, 21 November 2026", "UTC", (), utc(2026, 11, 21)),
+    ("2026 წლის 21 ნოემბერს, 15:30", "Asia/Tbilisi", (), utc(2026, 11, 21, 11, 30)),
     # daylight saving: New York wall-clock time in summer and winter
     ("2026-07-01 12:00", "America/New_York", (), utc(2026, 7, 1, 16, 0)),
     ("2026-01-01 12:00", "America/New_York", (), utc(2026, 1, 1, 17, 0)),
