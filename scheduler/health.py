@@ -63,7 +63,7 @@ def record_outcome(session: Session, source: SourceConfig, result: SourceResult,
         state.last_new_item = now
         state.items_seen += new_items
     state.next_poll_at = next_poll(source, state.consecutive_failures, now)
-    previous = state.state
+    previous, previous_since, previous_error = state.state, state.state_since, state.last_error
     if new_state != previous:
         state.state, state.state_since = new_state, now
         state.state_reason = result.detail if result.failed or new_state == "stale" else ""
@@ -71,9 +71,22 @@ def record_outcome(session: Session, source: SourceConfig, result: SourceResult,
         leaving = previous in BAD_SOURCE_STATES
         if entering or leaving:
             state.transitions += 1
-            _operator_alert(session, state, previous, new_state, result.detail, operator_channels)
+            # A recovery says how long the source was down and what its last error was.
+            detail = result.detail if entering else (
+                f"{state.name} is {new_state} again after {_duration(now - previous_since)} "
+                f"{previous} (since {previous_since:%Y-%m-%d %H:%M} UTC); "
+                f"last error: {previous_error or 'none recorded'}")
+            _operator_alert(session, state, previous, new_state, detail, operator_channels)
     session.add(state)
     return state
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
 
 
 def _operator_alert(session: Session, state: SourceState, previous: str, new: str, detail: str,
@@ -83,7 +96,7 @@ def _operator_alert(session: Session, state: SourceState, previous: str, new: st
         text = detail or new
     else:
         title = f"Source {state.name} recovered ({previous} → {new})"
-        text = f"{state.name} is {new} again"
+        text = detail or f"{state.name} is {new} again"
     payload = json.dumps({"title": title, "text": text, "source": state.name,
                           "state": new, "previous": previous}, ensure_ascii=False)
     for channel in channels:

@@ -6,22 +6,22 @@ import sys
 from collections.abc import Sequence
 
 from alerts.channels.base import Channel, SendResult, highlighted
-from alerts.message import AlertMessage
+from alerts.message import AlertMessage, shorten
 from core.logs import scrub
 
 
 class ConsoleChannel(Channel):
     def render(self, message: AlertMessage) -> str:
+        when = message.when(self.config.timezone)
         if message.kind == "operator":
-            return scrub(f"[operator] {message.title}: {message.snippet}")
-        when = message.published.strftime("%Y-%m-%d %H:%M UTC")
+            return scrub(f"[operator] {message.title} ({when}): {message.snippet}")
         lines = [
-            scrub(f"[{message.rule}] {message.title}"),
+            scrub(f"[{message.rule}] {shorten(message.title)}"),
             scrub(f"    {message.source} ({message.language}) {when}  {message.url}"),
             "    " + scrub(" ".join(highlighted(message, "[", "]").split())),
+            scrub(f"    matched: {', '.join(message.matched_words())}"),
         ]
-        if message.also:
-            lines.append(scrub(f"    also: {', '.join(message.also)}"))
+        lines += [scrub(f"    also: {other.label()}  {other.url}") for other in message.others]
         return "\n".join(lines)
 
     async def _send(self, message: AlertMessage) -> SendResult:

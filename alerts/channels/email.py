@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from alerts.channels.base import Channel, SendResult, highlighted
-from alerts.message import AlertMessage
+from alerts.message import AlertMessage, shorten
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -57,7 +57,8 @@ class EmailChannel(Channel):
     def build(self, messages: Sequence[AlertMessage], digest: bool = False) -> EmailMessage:
         first = messages[0]
         context: dict[str, Any] = {
-            "messages": messages, "digest": digest,
+            "messages": messages, "digest": digest, "timezone": self.config.timezone,
+            "shorten": shorten,
             "snippets": [highlighted(m, "\x00b", "\x00/b") for m in messages],
         }
         email = EmailMessage()

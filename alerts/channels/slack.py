@@ -1,7 +1,8 @@
 """Slack incoming webhook: a Block Kit message per alert.
 
 Everything that came from a feed is escaped (&, <, >), so a title cannot ping
-``<!channel>`` or forge a link; section texts stay within Slack's 3,000 characters
+``<!channel>`` or forge a link, and its mrkdwn marks (* _ ~ `) become look-alikes, so it
+cannot turn the message bold or into code; section texts stay within Slack's 3,000 characters
 without cutting a link in half (a long title is shortened inside its link, a long
 list of other outlets ends "and N more"); a digest is split into messages of at most
 50 blocks; at most ``max_per_second`` posts a second.
@@ -17,14 +18,24 @@ import httpx
 
 from alerts.channels.base import SendResult, highlighted
 from alerts.channels.http import HttpChannel
-from alerts.message import AlertMessage
+from alerts.message import AlertMessage, Outlet, shorten
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
 
 
+# Slack has no escape for its formatting marks: feed text gets look-alike characters.
+_MARKS = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+
+
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def feed_text(text: str) -> str:
+    """Feed text for mrkdwn: escaped, and unable to format (one character for one, so
+    highlight offsets hold)."""
+    return escape(text.translate(_MARKS))
 
 
 def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
@@ -59,26 +70,42 @@ def _list(header: str, lines: Sequence[str], limit: int = SECTION_LIMIT) -> str:
     return text if shown == len(lines) else f"{text}\n…and {len(lines) - shown} more"
 
 
-def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
+def alert_blocks(message: AlertMessage, timezone: str = "UTC",
+                 with_others: bool = True) -> list[dict[str, Any]]:
     if message.kind == "operator":
+        icon = ":white_check_mark:" if message.recovered else ":warning:"
         return [{"type": "section", "text": {"type": "mrkdwn", "text": _cut(
-            f":warning: *{escape(message.title)}*\n{escape(message.snippet)}")}}]
-    when = message.published.strftime("%Y-%m-%d %H:%M UTC")
+            f"{icon} *{feed_text(message.title)}* · {message.when(timezone)}\n"
+            f"{feed_text(message.snippet)}")}}]
+    matched = ", ".join(message.matched_words())
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(
-            f"*{_link(message.url, message.title)}*")}},
+            f"*{_link(message.url, shorten(message.title).translate(_MARKS))}*")}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(
             f"rule *{escape(message.rule)}* · {escape(message.source)} · "
-            f"{escape(message.language)} · {when}")}]},
+            f"{escape(message.language)} · {message.when(timezone)} · "
+            f"matched: {feed_text(matched)}")}]},
     ]
     if message.snippet:
-        snippet = " ".join(highlighted(message, "*", "*", escape).split())
+        snippet = " ".join(highlighted(message, "*", "*", feed_text).split())
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(snippet)}})
-    if message.also:
-        others = [f"• {_link(url, url, SECTION_LIMIT // 4)}" for url in message.also[:20]]
+    if message.others and with_others:
+        others = [f"• {_link(o.url, _outlet(o), SECTION_LIMIT // 4)}" for o in message.others]
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": _list("Also carried by:", others)}})
     return blocks
+
+
+def _outlet(outlet: Outlet) -> str:
+    return f"{outlet.source} ({outlet.language}): {shorten(outlet.title, 120).translate(_MARKS)}"
+
+
+def _others_line(message: AlertMessage) -> list[dict[str, Any]]:
+    if not message.others:
+        return []
+    names = ", ".join(dict.fromkeys(f"{o.source} ({o.language})" for o in message.others))
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(
+        f"also carried by {escape(names)}")}]}]
 
 
 class SlackChannel(HttpChannel):
@@ -87,8 +114,9 @@ class SlackChannel(HttpChannel):
         self.rate = config.max_per_second
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
-        fallback = f"[{message.rule}] {message.title}"
-        return {"text": _cut(escape(fallback)), "blocks": alert_blocks(message)[:MAX_BLOCKS]}
+        fallback = f"[{message.rule}] {shorten(message.title)}"
+        return {"text": _cut(feed_text(fallback)),
+                "blocks": alert_blocks(message, self.config.timezone)[:MAX_BLOCKS]}
 
     def render(self, message: AlertMessage) -> str:
         return json.dumps(self.payload(message), ensure_ascii=False, indent=2)
@@ -100,7 +128,9 @@ class SlackChannel(HttpChannel):
         """One digest, split into as many messages as Slack's 50-block limit needs."""
         parts: list[list[dict[str, Any]]] = [[]]
         for message in messages:
-            blocks = [*alert_blocks(message)[:3], {"type": "divider"}]
+            # A digest names each alert's other outlets in one short line, not a list.
+            blocks = [*alert_blocks(message, self.config.timezone, with_others=False),
+                      *_others_line(message), {"type": "divider"}]
             if len(parts[-1]) + len(blocks) > MAX_BLOCKS - 1:
                 parts.append([])
             parts[-1] += blocks

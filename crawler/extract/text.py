@@ -25,7 +25,11 @@ BLOCK_TAGS = frozenset({
     "footer", "figure", "figcaption", "main", "hr", "address", "details", "summary", "form",
 })
 # nbsp, zero-width characters, soft hyphen: invisible on the page, noise in matching.
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphens and zero-width characters; bidirectional overrides and isolates (which
+# would show a title reversed in an alert); control characters but whitespace (a
+# terminal escape has no place in text).
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+                        "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _SPACES = re.compile(r"\s+")
 _LOOKS_HTML = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*|!--)[^<]*>")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")

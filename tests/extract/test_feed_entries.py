@@ -232,3 +232,11 @@ def test_a_date_without_a_zone_is_read_in_the_sources_zone() -> None:
     assert moscow.entries[0].published == utc(2026, 11, 20, 11, 5)
     assert parse_feed(body, RSS, "https://mid.ru/ru/rss.php").entries[0].published == \
         utc(2026, 11, 20, 14, 5)  # no zone known: UTC
+
+
+def test_bidi_overrides_and_control_characters_never_reach_the_text() -> None:
+    body = _rss("<item><title>Lavrov \u202egnorw\u202c \x1b[31mred\x1b[0m \u2066x\u2069</title>"
+                "<link>https://tass.com/politics/1</link><description>a\x07b c</description></item>")
+    entry = parse_feed(body, RSS, "https://tass.com/rss/v2.xml").entries[0]
+    assert entry.title == "Lavrov gnorw [31mred[0m x"
+    assert entry.summary == "ab c"  # the bell is nothing
