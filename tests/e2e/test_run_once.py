@@ -161,6 +161,9 @@ def test_challenge_page_raises_one_operator_alert_and_recovery_one(
         assert once() == 0
     after = operator_alerts()
     assert len(after) == 2 and "recovered" in str(after[0]["title"])
+    # the recovery says how long the source was blocked and what its last error was
+    assert "is ok again after 0 min blocked (since " in str(after[0]["snippet"])
+    assert "last error: feed" in str(after[0]["snippet"]) and "challenge" in str(after[0]["snippet"])
     assert sources_json(config, database_url)["mid_ru"]["state"] == "ok"
 
 
