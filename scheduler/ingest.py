@@ -200,6 +200,9 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
                 continue
             session.flush()
             article = _stored(known)
+            if stories is not None:  # a long-lived index must see the new text
+                stories.revise(article.id, known.simhash, frozenset(known.anchors.split()),
+                               frozenset(known.sketch.split()))
             stats.updated += 1
         # A revision alerts only for rules that newly match (the match row is unique).
         _enqueue(session, article, rules.match(_document(article)), channels, stats)

@@ -52,8 +52,12 @@ class _Entry:
 
 
 _TWIN = (sa_select(Article.story_id)  # type: ignore[call-overload]
-         .where(Article.content_hash == bindparam("text_hash"), Article.id != bindparam("own"))
+         .where(Article.content_hash == bindparam("text_hash"), Article.id != bindparam("own"),
+                Article.first_seen >= bindparam("since"))
          .order_by(Article.id).limit(1))
+# A text this short (a headline whose page could not be had; mfa.gov.ge titles every
+# statement alike) says too little to be anyone's twin or near-duplicate.
+MIN_STORY_WORDS = 25
 # The texts of a new article's closest candidates, in one query.
 _TEXTS = (sa_select(Article.id, Article.title + "\n"  # type: ignore[call-overload]
                     + func.coalesce(func.nullif(Article.body, ""), Article.summary))
@@ -63,7 +67,7 @@ RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this of
 
 class StoryIndex:
     def __init__(self) -> None:
-        self.entries: list[_Entry] = []
+        self.entries: dict[int, _Entry] = {}
         self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
         self.by_word: dict[str, list[_Entry]] = defaultdict(list)
         self.loaded_at = self.now = utcnow()
@@ -107,18 +111,37 @@ class StoryIndex:
             first_seen: datetime | None = None) -> None:
         entry = _Entry(article_id, story_id, language, fingerprint, anchors, words,
                        first_seen or self.now)
-        self.entries.append(entry)
+        self.entries[article_id] = entry
         self.last_id = max(self.last_id, article_id)
-        for anchor in anchors:
+        self._post(entry)
+
+    def _post(self, entry: _Entry) -> None:
+        for anchor in entry.anchors:
             self.by_anchor[anchor].append(entry)
-        for word in words:
+        for word in entry.sketch:
             self.by_word[word].append(entry)
+
+    def revise(self, article_id: int, fingerprint: int, anchors: frozenset[str],
+               words: frozenset[str]) -> None:
+        """A stored article's text changed: later articles are compared with the new one."""
+        entry = self.entries.get(article_id)
+        if entry is None:
+            return  # outside the window, or loaded by a later refresh
+        for anchor in entry.anchors:
+            self.by_anchor[anchor].remove(entry)
+        for word in entry.sketch:
+            self.by_word[word].remove(entry)
+        entry.simhash, entry.anchors, entry.sketch = fingerprint, anchors, words
+        self._post(entry)
 
     def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
              words: frozenset[str], language: str, text: str) -> int:
         """The story for a just-inserted article (its own id when it starts one)."""
+        if len(text.split()) < MIN_STORY_WORDS:
+            return (self._translation(article_id, anchors, language) or article_id)
         twin = self.session.connection().execute(
-            _TWIN, {"text_hash": text_hash, "own": article_id}).scalar()
+            _TWIN, {"text_hash": text_hash, "own": article_id,
+                    "since": self.now - CLUSTER_WINDOW}).scalar()
         if twin:
             return twin
         return (self._near_duplicate(article_id, fingerprint, words, text)

@@ -14,6 +14,7 @@ from core.urls import canonical_url, url_hash
 from crawler.items import ArticleItem, SourceResult
 from crawler.spider import feed_fingerprint
 from scheduler.ingest import IngestStats, store_result
+from scheduler.stories import StoryIndex
 
 ALIASES = {
     "georgia": ["Georgia", "Tbilisi", "Грузия", "Тбилиси"],
@@ -150,3 +151,33 @@ def test_a_long_lived_story_index_sees_other_writers_and_forgets_rolled_back_row
         stories = {a.url.rsplit("/", 2)[-2] + "/" + a.url.rsplit("/", 1)[-1]: a.story_id
                    for a in session.exec(select(Article))}
     assert stories["archives/10"] != stories["economy/7"]
+
+
+def test_a_long_lived_index_compares_later_articles_with_the_revised_text(engine: Engine) -> None:
+    stories = StoryIndex()
+
+    def keep(source: str, *items: ArticleItem) -> IngestStats:
+        with session_scope(engine) as session:
+            return store_result(session, SourceResult(source, outcome="ok", items=list(items)),
+                                RULES, ["console"], stories)
+
+    flash = "Moscow is ready to restore relations with Georgia, Lavrov said in Moscow on Thursday."
+    url = "https://tass.com/politics/1"
+    keep("tass_en", item("tass_en", url, "Lavrov on Georgia", flash))
+    keep("tass_en", item("tass_en", url, "Lavrov on Georgia", LAVROV))  # the flash expanded
+    copy = keep("sputnik_en", item("sputnik_en", "https://sputnikglobe.com/1", "Lavrov: Moscow ready",
+                                   LAVROV_EDITED))
+    assert copy.new == 1 and copy.alerts == 0  # the copy of the expanded text joins its story
+    assert counts(engine)[1] == 1
+
+
+def test_headlines_alike_are_not_one_story(engine: Engine) -> None:
+    title = "Statement of the Ministry of Foreign Affairs of Georgia on Russia"
+    for number, text in enumerate(["", LAVROV, LAVROV_RU.replace("Лавров", "МИД")], 1):
+        store(engine, "mfa_ge_en", item("mfa_ge_en", f"https://mfa.gov.ge/en/news/{number}", title, ""))
+        if text:  # the statement's page comes later, under the same URL
+            store(engine, "mfa_ge_en", item("mfa_ge_en", f"https://mfa.gov.ge/en/news/{number}",
+                                            title, text))
+    with Session(engine) as session:
+        stories = {a.story_id for a in session.exec(select(Article))}
+    assert len(stories) == 3  # three statements, not one story that alerts once
