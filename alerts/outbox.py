@@ -228,7 +228,8 @@ async def deliver_digest(engine: Engine, channel: Channel, config: DeliveryConfi
     messages = [m for m in (_load(engine, i) for i in ids) if m is not None]
     result = await channel.send_digest(messages)
     for alert_id in ids:
-        _record(engine, alert_id, result, config, report, channel.name)
+        done = SendResult.success() if alert_id in result.delivered else result
+        _record(engine, alert_id, done, config, report, channel.name)
     return report
 
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from alerts.message import AlertMessage
@@ -21,6 +21,12 @@ class SendResult:
     permanent: bool = False
     retry_after: float | None = None
     error: str = ""
+    # A digest that failed part-way: the alerts its earlier parts did deliver (they
+    # must not be sent again when the rest is retried).
+    delivered: tuple[int, ...] = ()
+
+    def after(self, delivered: Sequence[int]) -> SendResult:
+        return replace(self, delivered=tuple(delivered))
 
     @classmethod
     def success(cls) -> SendResult:
@@ -92,10 +98,10 @@ class Channel(ABC):
     async def _send(self, message: AlertMessage) -> SendResult: ...
 
     async def _send_digest(self, messages: Sequence[AlertMessage]) -> SendResult:
-        for message in messages:  # channels without a digest form send one by one
+        for number, message in enumerate(messages):  # no digest form: one by one
             result = await self._send(message)
             if not result.ok:
-                return result
+                return result.after([m.alert_id for m in messages[:number]])
         return SendResult.success()
 
     async def aclose(self) -> None:

@@ -127,20 +127,25 @@ class SlackChannel(HttpChannel):
     async def _send_digest(self, messages: Sequence[AlertMessage]) -> SendResult:
         """One digest, split into as many messages as Slack's 50-block limit needs."""
         parts: list[list[dict[str, Any]]] = [[]]
+        carried: list[list[int]] = [[]]  # the alerts in each part
         for message in messages:
             # A digest names each alert's other outlets in one short line, not a list.
             blocks = [*alert_blocks(message, self.config.timezone, with_others=False),
                       *_others_line(message), {"type": "divider"}]
             if len(parts[-1]) + len(blocks) > MAX_BLOCKS - 1:
                 parts.append([])
+                carried.append([])
             parts[-1] += blocks
+            carried[-1].append(message.alert_id)
+        delivered: list[int] = []
         for number, blocks in enumerate(parts, 1):
             heading = f"Digest: {len(messages)} alert(s)" + (
                 f" (part {number} of {len(parts)})" if len(parts) > 1 else "")
             header = {"type": "header", "text": {"type": "plain_text", "text": heading}}
             result = await self._post({"text": heading, "blocks": [header, *blocks]})
             if not result.ok:
-                return result
+                return result.after(delivered)  # a retry sends only the parts not posted
+            delivered += carried[number - 1]
         return SendResult.success()
 
     async def _post(self, payload: dict[str, Any]) -> SendResult:

@@ -172,6 +172,25 @@ def test_a_large_digest_is_split_within_slacks_block_limit(engine: Engine) -> No
     assert len(linked) == 30
 
 
+def test_a_digest_failing_part_way_resends_only_the_parts_not_posted(engine: Engine) -> None:
+    enqueue(engine, 30)
+    with FakeSlack() as server:
+        server.replies.extend([Reply(), Reply(500, "internal_error")])  # part 2 of 3 fails
+        channels = slack(server.url, mode="digest")
+        first = asyncio.run(deliver_digest(engine, channels["slack"], CONFIG))
+        posted_first = len(server.received)
+        with session_scope(engine) as session:  # the retry is due now
+            session.execute(Alert.__table__.update().values(  # type: ignore[attr-defined]
+                next_attempt_at=utcnow()))
+        second = asyncio.run(deliver_digest(engine, channels["slack"], CONFIG))
+    titles = [b["text"]["text"] for p in server.received for b in p["blocks"]
+              if b["type"] == "section" and b["text"]["text"].startswith("*<")]
+    assert posted_first == 2 and first.sent == 12 and statuses(engine)["sent"] == 30
+    assert second.sent == 18
+    assert len(titles) == 30 + 12 and len(set(titles)) == 30  # part 2 was posted twice, nothing else
+    assert sum(t.startswith("*<https://civil.ge/archives/0|") for t in titles) == 1
+
+
 def test_quiet_hours_hold_alerts_until_the_end_of_the_period(engine: Engine) -> None:
     enqueue(engine)
     night = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # 03:30 in Tbilisi
