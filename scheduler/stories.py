@@ -6,7 +6,7 @@
    index, so cost does not grow with the square of the window), pass a SimHash
    distance filter, and are confirmed by word overlap, so two stories on one
    topic are not merged;
-3. the same report in another language in the last two days: shared numbers,
+3. the same report in another language in the last 24 hours: shared numbers,
    dates and transliterated names (core.crosslingual), found through an inverted
    index over those anchors so the cost does not grow with the square of the window.
 
@@ -34,7 +34,9 @@ from core.models import Article, utcnow
 log = logging.getLogger(__name__)
 
 CLUSTER_WINDOW = timedelta(days=7)
-TRANSLATION_WINDOW = timedelta(days=2)
+# Translations of one report come within hours; the same names a day or more apart are
+# another event (an announcement, then its readout), whose alert must not be swallowed.
+TRANSLATION_WINDOW = timedelta(hours=24)
 # An anchor carried by more recent articles than this (a dateline's day, "Moscow")
 # finds no translation on its own.
 COMMON_ANCHOR = 50

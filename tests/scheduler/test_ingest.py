@@ -3,13 +3,15 @@ the number of stories and alerts is exactly what a reader would expect."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from alerts.rules import AdHocRule, RuleSet
 from core.db import make_engine, session_scope
-from core.models import Alert, Article, ArticleRevision
+from core.models import Alert, Article, ArticleRevision, utcnow
 from core.urls import canonical_url, url_hash
 from crawler.items import ArticleItem, SourceResult
 from crawler.spider import feed_fingerprint
@@ -110,6 +112,17 @@ def test_english_and_russian_versions_of_one_agency_story_cluster(engine: Engine
                                   "2%, следует из данных биржи ICE.", "ru"))
     articles, stories, _ = counts(engine)
     assert (articles, stories) == (3, 2)
+
+
+def test_the_same_names_a_day_and_more_apart_are_another_event(engine: Engine) -> None:
+    store(engine, "tass_en", item("tass_en", "https://tass.com/politics/2", "Lavrov on Georgia",
+                                  LAVROV_EN_DATELINE))
+    with session_scope(engine) as session:  # the English report came out 30 hours ago
+        session.execute(Article.__table__.update().values(  # type: ignore[attr-defined]
+            first_seen=utcnow() - timedelta(hours=30)))
+    later = store(engine, "tass_ru", item("tass_ru", "https://tass.ru/politika/2",
+                                          "Лавров о Грузии", LAVROV_RU, "ru"))
+    assert later.alerts >= 1 and counts(engine)[1] == 2
 
 
 def test_a_long_lived_story_index_sees_other_writers_and_forgets_rolled_back_rows(
