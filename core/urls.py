@@ -10,8 +10,11 @@ TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid",
         "_ga", "_gl", "ref", "ref_src", "from", "rss", "utm", "spm", "cmpid", "ito",
+        "ysclid", "_openstat", "amp",
     }
 )
+# The mobile and AMP renderings of an article are the article.
+_MOBILE_HOSTS = ("m.", "amp.")
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "oly_")
 
 
@@ -22,7 +25,8 @@ def _is_tracking(name: str) -> bool:
 
 def canonical_url(url: str, *, force_https: bool = False) -> str:
     """Lower-case scheme and host, drop tracking parameters, fragment and default port,
-    and normalise the trailing slash (kept only for the root path), so that the URL
+    the mobile or AMP host and path (m., amp., /amp, ?amp), a session id, empty path
+    segments and the trailing slash (kept only for the root path), so that the URL
     variants feeds hand out for one article meet."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower() or "https"
@@ -31,11 +35,15 @@ def canonical_url(url: str, *, force_https: bool = False) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
+    if host.startswith(_MOBILE_HOSTS) and host.count(".") >= 2:
+        host = host.split(".", 1)[1]
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
-    path = path.rstrip("/") or "/"
+    path = unquote(parts.path).split(";jsessionid=", 1)[0]
+    path = "/".join(segment for segment in path.split("/") if segment)  # no "//", no trailing "/"
+    path = path.removesuffix("/amp") if path != "amp" else ""
+    path = "/" + quote(path, safe="/:@!$&'()*+,;=-._~%")
     query = urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                if not _is_tracking(k))

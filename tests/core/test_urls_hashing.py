@@ -21,6 +21,9 @@ from core.urls import canonical_url, on_domains, url_hash
     "http://civil.ge/archives/743770?utm_source=rss&utm_medium=feed",
     "https://www.civil.ge/archives/743770#comments",
     "https://civil.ge:443/archives/743770?fbclid=abc",
+    "https://m.civil.ge/archives/743770/amp/",  # the mobile and AMP renderings
+    "https://civil.ge/archives/743770?amp=1&ysclid=lq2x",
+    "https://civil.ge//archives/743770;jsessionid=A1B2",
 ])
 def test_url_variants_meet(variant: str) -> None:
     assert canonical_url(variant, force_https=True) == "https://civil.ge/archives/743770"
