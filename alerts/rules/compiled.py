@@ -103,20 +103,27 @@ def evaluator(node: Node, aliases: Mapping[str, tuple[Term, ...]]) -> Evaluator:
                    for t in aliases[node.name]
                    for scoped in [Term(t.kind, t.text, node.field or t.field)]]
 
+        key = (node.name, node.field)
+
         def alias(prepared: Prepared, matched: list[str]) -> set[int] | None:
-            found: set[int] = set()
-            by_stem = prepared.by_stem
-            stems = by_stem.present  # a set: the membership test costs no Python call
-            for bare_stem, entry_hits, text in entries:
-                hits: Iterable[int] | None
-                if bare_stem:
-                    hits = by_stem[bare_stem] if bare_stem in stems else None
-                else:
-                    hits = entry_hits(prepared)
-                if hits:
-                    matched.append(text)
-                    found.update(hits)
-            return found or None
+            known = prepared.alias_hits.get(key)
+            if known is None:
+                found: set[int] = set()
+                texts: list[str] = []
+                by_stem = prepared.by_stem
+                stems = by_stem.present  # a set: the membership test costs no Python call
+                for bare_stem, entry_hits, text in entries:
+                    hits: Iterable[int] | None
+                    if bare_stem:
+                        hits = by_stem[bare_stem] if bare_stem in stems else None
+                    else:
+                        hits = entry_hits(prepared)
+                    if hits:
+                        texts.append(text)
+                        found.update(hits)
+                known = prepared.alias_hits[key] = (found, texts)
+            matched.extend(known[1])
+            return set(known[0]) or None  # a copy: callers may change what they are given
         return alias
     if isinstance(node, Meta):
         return partial(_meta, node.field, node.value)

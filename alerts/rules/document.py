@@ -119,6 +119,9 @@ class Prepared:
         self.by_word = Positions(self.words)
         self._prefix_hits: dict[str, list[int]] = {}
         self._spans: dict[bool, list[tuple[int, int]]] = {}
+        # An alias's hits and matched entries, by (alias, field): a rule names the same
+        # alias in several clauses, and every rule of a set shares the document.
+        self.alias_hits: dict[tuple[str, str], tuple[set[int], list[str]]] = {}
         self.source = doc.source.casefold()
         self.language = doc.language.casefold()
 

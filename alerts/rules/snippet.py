@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 SNIPPET_CHARS = 300
 WORD_SLACK = 30  # how far a fragment's edge moves to reach a word boundary
 PARAGRAPH_MARK = " · "
-_BREAK = re.compile(r"\s*\n\s*\n\s*|\s+")
+# Whitespace other than a lone space: a paragraph break, a run, a tab or a line break
+# (a lone space, between most words, is left alone: this runs for every match).
+_BREAK = re.compile(r"\s*\n\s*\n\s*|\s{2,}|[^\S ]")
 Span = tuple[int, int]
 
 
@@ -68,6 +70,8 @@ def _windows(text: str, spans: list[Span], width: int) -> list[tuple[int, int]]:
 def _flatten(raw: str, spans: list[Span]) -> tuple[str, list[Span]]:
     """Whitespace runs as one space and paragraph breaks as PARAGRAPH_MARK, with the
     spans (offsets into ``raw``) moved to match."""
+    if raw.isprintable() and "  " not in raw:  # the usual case, checked in C
+        return raw, spans
     out: list[str] = []
     ends: list[int] = []  # where each replaced run ended in ``raw``
     changes: list[int] = []  # the length change up to and including that run
