@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -38,6 +40,17 @@ _NAME = r"^[a-z0-9][a-z0-9_\-]*$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. 'Asia/Tbilisi')") from None
+    return value
+
+
+Timezone = Annotated[str, AfterValidator(_check_timezone)]
 
 
 def _check_http_url(value: str) -> str:
@@ -111,7 +124,7 @@ class ExtractConfig(_Strict):
     author: list[str] = []
     tags: list[str] = []
     # Zone of dates printed without one (mid.ru prints Moscow time).
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     date_formats: list[str] = []
 
 
@@ -174,7 +187,7 @@ class SourceConfig(_Strict):
 class _ChannelBase(_Strict):
     mode: Literal["immediate", "digest"] = "immediate"
     digest_cron: str = "0 8 * * *"
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
     quiet_hours: str = ""
     max_per_hour: int = Field(0, ge=0)
     dry_run: bool = False

@@ -67,6 +67,10 @@ def _break(mutate) -> ConfigError:  # type: ignore[no-untyped-def]
      "duplicate source name 'tass_en'"),
     (lambda d: d["sources"][0].pop("routes"), "sources[0].routes", "required key is missing"),
     (lambda d: d["server"].update(listen="nowhere"), "server.listen", "expected HOST:PORT"),
+    (lambda d: d["channels"]["slack"].update(timezone="Mars/Base"), "channels.slack.timezone",
+     "unknown time zone 'Mars/Base'"),
+    (lambda d: d["sources"][3]["extract"].update(timezone="MSK"), "sources[3].extract.timezone",
+     "unknown time zone 'MSK'"),
     (lambda d: d["channels"]["slack"].update(type="pager"), "channels.slack",
      "does not match any of the expected tags"),
 ])
