@@ -4,9 +4,10 @@ tests/fixtures/corpus/, each labelled before the rules were tuned on it:
 
 - extra.jsonl: hard cases written with the first rules;
 - review.jsonl: a reviewer's articles, written against the first rules to break them;
-- blind.jsonl, blind2.jsonl: written blind (without seeing the rules) by others, to
-  measure the rules on articles they had not seen; the figures of that first
-  measurement are in the README. The rules were tuned on each set afterwards."""
+- blind.jsonl, blind2.jsonl, blind3.jsonl (hard negatives only): written blind (without
+  seeing the rules) by others, to measure the rules on articles they had not seen; the
+  figures of that first measurement are in the README. The rules were tuned on each set
+  afterwards (blind3 needed nothing)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def test_corpus_is_big_mixed_and_about_a_third_relevant() -> None:
     assert len(items) >= 60 and len({i.id for i in items}) == len(items)
     assert {i.language for i in items} == {"en", "ru", "ka"}
     share = sum(i.relevant for i in items) / len(items)
-    assert 0.25 <= share <= 0.45
+    assert 0.25 <= share <= 0.4
 
 
 def test_shipped_rules_precision_and_recall() -> None:
@@ -74,9 +75,10 @@ def test_shipped_rules_precision_and_recall() -> None:
           f"recall {recall:.3f}; false positives: {false_positive}; missed: {missed}")
     for name in sorted({i.set for i in items}):
         part = [i for i in items if i.set == name]
+        relevant = sum(i.relevant for i in part)
         found = sum(hits[i.id] for i in part if i.relevant)
-        flagged = sum(hits[i.id] for i in part)
-        print(f"  {name}: {len(part)} articles, precision {found / max(1, flagged):.3f}, "
-              f"recall {found / max(1, sum(i.relevant for i in part)):.3f}")
+        false_alarms = sum(hits[i.id] for i in part if not i.relevant)
+        print(f"  {name}: {len(part)} articles, {found} of {relevant} relevant found, "
+              f"{false_alarms} false alarms")
     assert recall == 1.0, missed
     assert precision >= 0.95, false_positive
