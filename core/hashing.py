@@ -15,7 +15,6 @@ import unicodedata
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-SIMHASH_BITS = 64
 # SimHash is the cheap pre-filter (candidates within this many differing bits);
 # the word-set overlap below confirms, so two different stories on one topic
 # (which share vocabulary, hence bits) are not merged.
@@ -34,53 +33,50 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
-def _feature_hash(feature: str) -> int:
-    return int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "big")
+def _digest(feature: str) -> bytes:
+    return hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
 
 
-# Words recur from article to article (word pairs much less): their hashes are cached.
-_word_hash = lru_cache(maxsize=1 << 17)(_feature_hash)
+# Words recur from article to article (word pairs much less): their digests are cached.
+_word_digest = lru_cache(maxsize=1 << 17)(_digest)
+
+
+def _word_hash(word: str) -> int:
+    return int.from_bytes(_word_digest(word), "big")
+
+
+def _spread_table(width: int) -> list[int]:
+    """Byte value → its eight bits spread one to a ``width``-bit lane of an integer."""
+    return [sum(((value >> bit) & 1) << (bit * width) for bit in range(8)) for value in range(256)]
+
+
+_LANES = {16: _spread_table(16), 32: _spread_table(32)}
 
 
 def simhash(text: str) -> int:
     """64-bit SimHash over words and word pairs, as a signed integer (fits BIGINT).
 
     Single words keep short, lightly edited texts close; pairs keep texts that
-    share a vocabulary but not sentences apart. Bit counts are kept in bit-sliced
-    counters (one 64-bit plane per binary digit of the count), so each feature
-    costs a few integer operations instead of a loop over 64 bits, and the
-    majority vote is one bit-sliced comparison of all 64 counts at once.
+    share a vocabulary but not sentences apart. The features' 8-byte digests are
+    laid end to end, and each byte column is counted at once: a table spreads a
+    byte's eight bits into eight lanes of one integer, and summing the column's
+    spread bytes (in C: ``sum(map(...))``) counts every bit of that column.
     """
     words = normalised_words(text)
     if not words:
         return 0
-    hashes = [_word_hash(w) for w in words]
-    hashes += [_feature_hash(f"{a} {b}") for a, b in itertools.pairwise(words)]
-    planes: list[int] = []
-    for carry in hashes:
-        for index, plane in enumerate(planes):
-            planes[index], carry = plane ^ carry, plane & carry
-            if not carry:
-                break
-        if carry:
-            planes.append(carry)
-    result = _counts_above(planes, len(hashes) // 2)  # more than half the features
+    digests = b"".join(map(_word_digest, words)) + b"".join(
+        [_digest(f"{a} {b}") for a, b in itertools.pairwise(words)])
+    features = len(digests) // 8
+    width = 16 if features < 1 << 15 else 32  # a lane must hold the count
+    spread, mask, half = _LANES[width].__getitem__, (1 << width) - 1, features // 2
+    result = 0
+    for column in range(8):
+        lanes = sum(map(spread, digests[column::8]))
+        for bit in range(8):
+            if (lanes >> (bit * width)) & mask > half:  # more than half the features
+                result |= 1 << ((7 - column) * 8 + bit)  # the digest's bytes are big-endian
     return result - (1 << 64) if result >= 1 << 63 else result
-
-
-def _counts_above(planes: list[int], threshold: int) -> int:
-    """The bits whose count (binary digit ``level`` in ``planes[level]``) exceeds
-    ``threshold``: compared digit by digit from the most significant, in parallel."""
-    mask = (1 << SIMHASH_BITS) - 1
-    greater, equal = 0, mask
-    for level in range(max(len(planes), threshold.bit_length()) - 1, -1, -1):
-        plane = planes[level] if level < len(planes) else 0
-        if (threshold >> level) & 1:
-            equal &= plane
-        else:
-            greater |= equal & plane
-            equal &= ~plane & mask
-    return greater
 
 
 def hamming(a: int, b: int) -> int:
