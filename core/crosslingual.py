@@ -36,6 +36,7 @@ _MONTHS = {
 # Thousands written 15,000 / 15 000 / 15.000 are one number; 3,5 and 3.5 another.
 _WORD = re.compile(r"[^\W\d_]+|\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?",
                    re.UNICODE)
+_GROUPED = re.compile(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+")
 # Capitalised words that start sentences or are common everywhere carry no signal.
 _STOP = {"the", "this", "that", "these", "they", "there", "when", "what", "according", "however",
          "meanwhile", "earlier", "later", "also", "moscow", "tass", "москва", "тасс", "reuters"}
@@ -76,27 +77,31 @@ def _starts_sentence(text: str, start: int) -> bool:
     return start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
 
 
+@lru_cache(maxsize=1 << 17)  # a token's anchor does not depend on its text: cached
+def _token_anchor(token: str) -> tuple[str, bool]:
+    """The anchor a token gives ("" for none), and whether it is a name, which counts
+    only where it does not start a sentence."""
+    if token[0].isdigit():
+        number = re.sub(r"\D", "", token) if _GROUPED.fullmatch(token) else token.replace(",", ".")
+        return ("" if number in ("0", "1") else f"#{number}"), False
+    if (month := _month(token)) is not None:
+        return f"m{month}", False
+    if token[0].isupper() and len(token) >= 4:
+        stem = transliterate(token)[:5]
+        return ("" if token.lower() in _STOP or stem in _STOP else stem), True
+    if "\u10a0" <= token[0] <= "\u10ff" and len(token) >= 5:
+        # Georgian has no capitals: every long word is a candidate anchor.
+        return transliterate(token)[:5], False
+    return "", False
+
+
 def signature(text: str) -> frozenset[str]:
     """Numbers, months and transliterated name stems of a text."""
     anchors: set[str] = set()
     for match in _WORD.finditer(text):
-        token = match.group()
-        if token[0].isdigit():
-            if re.fullmatch(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+", token):
-                number = re.sub(r"\D", "", token)
-            else:
-                number = token.replace(",", ".")
-            if number not in ("0", "1"):
-                anchors.add(f"#{number}")
-        elif (month := _month(token)) is not None:
-            anchors.add(f"m{month}")
-        elif token[0].isupper() and len(token) >= 4 and not _starts_sentence(text, match.start()):
-            stem = transliterate(token)[:5]
-            if token.lower() not in _STOP and stem not in _STOP:
-                anchors.add(stem)
-        elif "\u10a0" <= token[0] <= "\u10ff" and len(token) >= 5:
-            # Georgian has no capitals: every long word is a candidate anchor.
-            anchors.add(transliterate(token)[:5])
+        anchor, name = _token_anchor(match.group())
+        if anchor and not (name and _starts_sentence(text, match.start())):
+            anchors.add(anchor)
     return frozenset(anchors)
 
 

@@ -9,6 +9,7 @@ band tables to maintain in the database.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 import re
 import unicodedata
@@ -39,10 +40,6 @@ def _digest(feature: str) -> bytes:
 
 # Words recur from article to article (word pairs much less): their digests are cached.
 _word_digest = lru_cache(maxsize=1 << 17)(_digest)
-
-
-def _word_hash(word: str) -> int:
-    return int.from_bytes(_word_digest(word), "big")
 
 
 def _spread_table(width: int) -> list[int]:
@@ -94,7 +91,8 @@ def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
     sketch words index near-duplicate candidates without comparing every pair.
     """
     words = {w for w in normalised_words(text) if len(w) > 2}
-    return frozenset(sorted(words, key=_word_hash)[:size])
+    # Digests compare as bytes in the order of their big-endian values: no int needed.
+    return frozenset(heapq.nsmallest(size, words, key=_word_digest))
 
 
 def word_overlap(a: str, b: str) -> float:
