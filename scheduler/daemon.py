@@ -116,9 +116,12 @@ class Daemon:
     # -- lifecycle -------------------------------------------------------------------
 
     def _schedule(self, scheduler: AsyncIOScheduler, monitor: Monitor) -> None:
-        """(Re)create the jobs: delivery on every replica; crawls and digests on the leader."""
+        """(Re)create the jobs: delivery on every replica; crawls and digests on the leader.
+        A source already scheduled keeps its next poll: a reload does not poll everything."""
+        planned = {}
         for job in scheduler.get_jobs():
             if job.id not in ("leadership", "config-watch"):
+                planned[job.id] = job.next_run_time
                 job.remove()
         scheduler.add_job(self.deliver, IntervalTrigger(seconds=DELIVERY_INTERVAL), id="deliver",
                           max_instances=1, coalesce=True)
@@ -130,7 +133,9 @@ class Daemon:
                 self.poll_source, IntervalTrigger(seconds=source.interval, jitter=source.jitter),
                 args=[source.name], id=f"source:{source.name}", max_instances=1, coalesce=True,
                 misfire_grace_time=int(source.interval),
-                next_run_time=now + timedelta(seconds=index * 0.2),  # polled once at start-up
+                # polled once at start-up (or when it joins), then on its interval
+                next_run_time=planned.get(f"source:{source.name}")
+                or now + timedelta(seconds=index * 0.2),
             )
         for name, channel in monitor.settings.channels.items():
             if channel.mode == "digest" and name in monitor.channels:
@@ -206,9 +211,12 @@ class Daemon:
         self.scheduler.start()
         log.info("monitor running: %d sources", len(self.monitor.select_sources()))
         await self.stopping.wait()
-        self.scheduler.shutdown(wait=False)
+        # No new runs; the cycles in flight finish first (bounded): shutting the scheduler
+        # down would cancel them, since they run as its executor's tasks.
+        self.scheduler.pause()
         if self.in_flight:
             await asyncio.wait(list(self.in_flight), timeout=SHUTDOWN_GRACE)
+        self.scheduler.shutdown(wait=False)
         await self.deliver()
         if server:
             await server.stop()

@@ -4,6 +4,7 @@ SIGHUP (rejecting an invalid file) and exits 0 on SIGTERM after the cycle in fli
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -102,3 +103,23 @@ def test_daemon_health_metrics_reload_and_graceful_stop(tmp_path: Path) -> None:
     assert "reload rejected" in stderr and "TOML syntax error" in stderr
     assert "configuration reloaded" in stderr
     assert "monitor stopped" in stderr
+    # the reload kept each source's next poll: tass_en was polled at start-up only
+    assert len(re.findall(r"source tass_en: [\w-]+, \d+ fetched", stderr)) == 1, stderr[-3000:]
+
+
+def test_sigterm_during_the_start_up_poll_lets_the_cycles_in_flight_finish(tmp_path: Path) -> None:
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'stop.db'}"
+    port = free_port()
+    with SnapshotServer(SNAPSHOT) as server:
+        daemon = start_daemon(config, db_url, server.url, f"127.0.0.1:{port}")
+        assert wait_for(lambda: server.requests), "the start-up poll never began"
+        daemon.send_signal(signal.SIGTERM)  # while the first sources are being crawled
+        _, stderr = daemon.communicate(timeout=120)
+    assert daemon.returncode == 0, stderr[-3000:]
+    assert "Traceback" not in stderr and "CancelledError" not in stderr, stderr[-3000:]
+    finished = re.findall(r"source (\w+): [\w-]+, \d+ fetched", stderr)
+    assert finished, stderr[-3000:]  # the cycles in flight were finished and stored
+    with Session(make_engine(db_url)) as session:
+        sources = {a.source for a in session.exec(select(Article))}
+    assert sources and sources <= set(finished)
