@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -51,6 +52,44 @@ def _check_timezone(value: str) -> str:
 
 
 Timezone = Annotated[str, AfterValidator(_check_timezone)]
+
+
+def _check_selector(value: str) -> str:
+    """A CSS selector as the crawler reads it (parsel: ``::text``, ``::attr(x)``)."""
+    if not value:
+        return value
+    from cssselect import SelectorError
+    from parsel.csstranslator import HTMLTranslator
+
+    try:
+        HTMLTranslator().css_to_xpath(value)
+    except (SelectorError, ValueError) as exc:
+        raise ValueError(f"not a CSS selector ({exc}): {value!r}") from None
+    return value
+
+
+Selector = Annotated[str, AfterValidator(_check_selector)]
+
+
+def _check_quiet_hours(value: str) -> str:
+    start, dash, end = value.partition("-")
+    try:
+        if value and (not dash or not time.fromisoformat(start.strip())
+                      or not time.fromisoformat(end.strip())):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"expected HH:MM-HH:MM, e.g. '22:00-07:00': {value!r}") from None
+    return value
+
+
+def _check_cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"not a crontab line of five fields ({exc}): {value!r}") from None
+    return value
 
 
 def _check_http_url(value: str) -> str:
@@ -116,13 +155,13 @@ class DeliveryConfig(_Strict):
 class ExtractConfig(_Strict):
     """CSS selectors for a source's article pages; each list is tried in order."""
 
-    title: list[str] = []
-    lead: list[str] = []
-    body: list[str] = []
-    drop: list[str] = []
-    published: list[str] = []
-    author: list[str] = []
-    tags: list[str] = []
+    title: list[Selector] = []
+    lead: list[Selector] = []
+    body: list[Selector] = []
+    drop: list[Selector] = []
+    published: list[Selector] = []
+    author: list[Selector] = []
+    tags: list[Selector] = []
     # Zone of dates printed without one (mid.ru prints Moscow time).
     timezone: Timezone = "UTC"
     date_formats: list[str] = []
@@ -133,10 +172,10 @@ class RouteConfig(_Strict):
 
     type: Literal["feed", "listing", "sitemap"] = "feed"
     url: str
-    item: str = ""
-    link: str = ""
-    title: str = ""
-    date: str = ""
+    item: Selector = ""
+    link: Selector = ""
+    title: Selector = ""
+    date: Selector = ""
     # A regular expression an article's URL must contain a match of: a listing's section,
     # tag, pagination and document links are not articles.
     link_pattern: str = ""
@@ -186,9 +225,9 @@ class SourceConfig(_Strict):
 
 class _ChannelBase(_Strict):
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_cron: str = "0 8 * * *"
+    digest_cron: Annotated[str, AfterValidator(_check_cron)] = "0 8 * * *"
     timezone: Timezone = "UTC"
-    quiet_hours: str = ""
+    quiet_hours: Annotated[str, AfterValidator(_check_quiet_hours)] = ""
     max_per_hour: int = Field(0, ge=0)
     dry_run: bool = False
     timeout: float = Field(10.0, gt=0)

@@ -49,6 +49,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # Scrapy and Twisted are chatty at INFO; their warnings and errors still show.
-    for noisy in ("scrapy", "twisted", "filelock", "httpx", "httpcore", "trafilatura"):
+    # Scrapy and Twisted are chatty at INFO, and APScheduler logs every job it runs (some
+    # run every few seconds); their warnings and errors still show.
+    for noisy in ("scrapy", "twisted", "filelock", "httpx", "httpcore", "trafilatura",
+                  "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -264,10 +264,11 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str,
         notes.append(f"malformed XML ({error}); kept what parsed")
     if entries:
         return ParsedFeed("ok", entries, "; ".join(notes), title)
+    if broken:  # items without a link in a broken document are the breakage's doing
+        return ParsedFeed("parse-error", detail=f"malformed feed with no usable entries: {error}",
+                          title=title)
     if skipped:
         return ParsedFeed("empty", [], "; ".join(notes), title)
-    if broken:
-        return ParsedFeed("parse-error", detail=f"malformed feed with no entries: {error}", title=title)
     if not parsed.get("version"):
         return ParsedFeed("not-a-feed", detail=f"XML document with root <{root or '?'}> is not a feed")
     return ParsedFeed("empty", [], "the feed has no items", title)

@@ -75,6 +75,11 @@ class Monitor:
         self.channels, self.disabled_channels = build_channels(settings.channels)
         for name, reason in self.disabled_channels.items():
             log.warning("channel %s disabled: %s", name, reason)
+        for rule in settings.rules:
+            if rule.channels and not any(name in self.channels for name in rule.channels):
+                # Its matches are stored, but nobody hears of them, not even later.
+                log.warning("rule %s alerts nowhere: every channel it names is disabled (%s)",
+                            rule.name, ", ".join(rule.channels))
         self.crawler = CrawlService(settings.crawler, mirror=mirror,
                                     log_level="ERROR" if settings.logging.level != "DEBUG" else "INFO")
 

@@ -71,6 +71,12 @@ def _break(mutate) -> ConfigError:  # type: ignore[no-untyped-def]
      "unknown time zone 'Mars/Base'"),
     (lambda d: d["sources"][3]["extract"].update(timezone="MSK"), "sources[3].extract.timezone",
      "unknown time zone 'MSK'"),
+    (lambda d: d["channels"]["email"].update(quiet_hours="25:00-07:00"),
+     "channels.email.quiet_hours", "expected HH:MM-HH:MM"),
+    (lambda d: d["channels"]["email"].update(digest_cron="0 25 * * *"),
+     "channels.email.digest_cron", "not a crontab line"),
+    (lambda d: d["sources"][0]["extract"].update(title=["h1[[[.news"]),
+     "sources[0].extract.title[0]", "not a CSS selector"),
     (lambda d: d["channels"]["slack"].update(type="pager"), "channels.slack",
      "does not match any of the expected tags"),
 ])

@@ -228,3 +228,17 @@ def test_guids_that_repeat_change_or_are_missing(tmp_path: Path, snapshot_copy: 
         urls = sorted(session.exec(select(Article.url)).all())
     assert len(urls) == 8 and len(set(urls)) == 8
     assert {f"https://civil.ge/archives/{n}" for n in (900001, 900002, 900003)} <= set(urls)
+
+
+def test_a_rule_whose_channels_are_all_disabled_is_said_to_alert_nowhere(
+        tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    text = config.read_text("utf-8")
+    assert 'channels = ["console", "slack", "email"]' in text
+    config.write_text(text.replace('channels = ["console", "slack", "email"]', 'channels = ["slack"]'))
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, f"sqlite:///{tmp_path / 'nowhere.db'}", "run-once",
+                           "--source", "mfa_ge_en", "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rule ge-ru-normalisation alerts nowhere: every channel it names is disabled (slack)" \
+        in done.stderr

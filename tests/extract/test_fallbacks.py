@@ -143,8 +143,14 @@ def test_empty_and_garbage_pages(html: str) -> None:
     assert result.language in ("en", "")
 
 
-def test_bad_configured_selector_is_skipped() -> None:
-    rules = ExtractConfig(title=["h1[[", "h1"], body=["p:nosuchpseudo", "div.b p"], drop=["!!"])
+def test_bad_configured_selector_is_refused_and_at_run_time_skipped() -> None:
+    with pytest.raises(ValueError, match="not a CSS selector"):
+        ExtractConfig(title=["h1[["])
+    # Settings are validated; should a bad selector get past (built without validation),
+    # the extractor still skips it.
+    rules = ExtractConfig.model_construct(title=["h1[[", "h1"], body=["p:nosuchpseudo", "div.b p"],
+                                          drop=["!!"], lead=[], published=[], author=[], tags=[],
+                                          timezone="UTC", date_formats=[])
     html = "<html><body><h1>T</h1><div class=b><p>Body text.</p></div></body></html>"
     result = extract_page(html, "https://x.test/", rules)
     assert (result.title, result.body, result.method) == ("T", "Body text.", "selectors")

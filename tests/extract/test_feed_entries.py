@@ -240,3 +240,9 @@ def test_bidi_overrides_and_control_characters_never_reach_the_text() -> None:
     entry = parse_feed(body, RSS, "https://tass.com/rss/v2.xml").entries[0]
     assert entry.title == "Lavrov gnorw [31mred[0m x"
     assert entry.summary == "ab c"  # the bell is nothing
+
+
+def test_a_broken_feed_whose_items_lost_their_links_is_a_parse_error() -> None:
+    body = _rss("<item><title>Lavrov</titl><link>https://tass.com/politics/1</link></item>")
+    result = parse_feed(body, RSS, "https://tass.com/rss/v2.xml")
+    assert result.status == "parse-error" and "malformed feed" in result.detail

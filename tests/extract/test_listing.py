@@ -65,7 +65,8 @@ def test_listing_base_href_and_fragments() -> None:
 def test_listing_with_bad_or_stale_selectors_is_empty() -> None:
     stale = RouteConfig(type="listing", url="https://x.test/", item="div.gone", link="a::attr(href)")
     assert parse_listing(page("mid_ru_listing.html"), "https://mid.ru/", stale) == []
-    broken = RouteConfig(type="listing", url="https://x.test/", item="li[[", link="a::attr(href)")
+    broken = RouteConfig.model_construct(type="listing", url="https://x.test/", item="li[[",
+                                         link="a::attr(href)", title="", date="", link_pattern="")
     assert parse_listing(page("mid_ru_listing.html"), "https://mid.ru/", broken) == []
     assert parse_listing("", "https://mid.ru/", stale) == []
 
