@@ -1,7 +1,9 @@
 """The `monitor` command.
 
 Exit codes: 0 success; 1 a source or a delivery failed; 2 bad usage or invalid
-configuration (the message names the file, key and problem).
+configuration (the message names the file, key and problem); 141 the reader of stdout
+went away (`monitor alerts | head -1`), as a shell reports a process killed by SIGPIPE.
+Every error goes to stderr, so stdout holds only what was asked for (`--json` stays JSON).
 """
 
 from __future__ import annotations
@@ -9,22 +11,25 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from core.config import Settings, load_settings
+from pydantic import ValidationError
+
+from core.config import ServerConfig, Settings, load_settings
 from core.errors import ConfigError, MonitorError
 from core.logs import configure_logging
+from core.models import ALERT_STATUSES
+from monitor import UsageError
 
 log = logging.getLogger("monitor")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
+EXIT_BROKEN_PIPE = 128 + 13  # 128 + SIGPIPE, what a shell shows for `yes | head -1`
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,39 +39,70 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    # nan and inf pass a bare `> 0` test or overflow timedelta later; refuse them here.
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
+    return value
+
+
+CONFIG_HELP = "settings file (default $MONITOR_CONFIG or ./settings.toml)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="monitor", description="Media monitor: feeds in, alerts out.")
-    parser.add_argument("--config", help="settings file (default $MONITOR_CONFIG or ./settings.toml)")
+    parser.add_argument("--config", help=CONFIG_HELP)
+    # The same option after the subcommand (`monitor run-once --config x`). SUPPRESS keeps a
+    # subparser from overwriting a --config given before the subcommand with its default.
+    config = _Parser(add_help=False)
+    config.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    common = [config]
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    once = commands.add_parser("run-once", help="one full cycle, then exit")
+    once = commands.add_parser("run-once", help="one full cycle, then exit", parents=common)
     once.add_argument("--source", action="append", default=[], metavar="NAME")
     once.add_argument("--mirror", help="mirror URL, or a snapshot directory to serve")
 
-    run = commands.add_parser("run", help="the daemon")
+    run = commands.add_parser("run", help="the daemon", parents=common)
     run.add_argument("--mirror", help="mirror URL, or a snapshot directory to serve")
     run.add_argument("--listen", metavar="HOST:PORT", help="health and metrics address")
 
-    alerts = commands.add_parser("alerts", help="alert records")
+    alerts = commands.add_parser("alerts", help="alert records", parents=common)
     alerts.add_argument("--json", action="store_true")
-    alerts.add_argument("--limit", type=int, default=50)
-    alerts.add_argument("--status", help="only alerts with this status")
+    alerts.add_argument("--limit", type=_positive_int, default=50)
+    alerts.add_argument("--status", choices=ALERT_STATUSES, help="only alerts with this status")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", parser_class=_Parser)
-    retry = alerts_sub.add_parser("retry", help="re-queue an alert, or every dead one")
+    retry = alerts_sub.add_parser("retry", help="re-queue an alert, or every dead one",
+                                  parents=common)
     retry.add_argument("id", nargs="?", type=int)
     retry.add_argument("--failed", action="store_true")
 
-    sources = commands.add_parser("sources", help="each source's health")
+    sources = commands.add_parser("sources", help="each source's health", parents=common)
     sources.add_argument("--json", action="store_true")
 
-    rules = commands.add_parser("rules", help="check and backtest rules")
+    rules = commands.add_parser("rules", help="check and backtest rules", parents=common)
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
-    rules_sub.add_parser("check", help="validate every rule and alias")
-    test = rules_sub.add_parser("test", help="backtest a query over stored articles")
+    rules_sub.add_parser("check", help="validate every rule and alias", parents=common)
+    test = rules_sub.add_parser("test", help="backtest a query over stored articles",
+                                parents=common)
     test.add_argument("query", nargs="?")
     test.add_argument("--rule", metavar="NAME")
-    test.add_argument("--since", type=float, default=30.0, metavar="DAYS")
-    test.add_argument("--limit", type=int, default=20)
+    test.add_argument("--since", type=_positive_days, default=30.0, metavar="DAYS")
+    test.add_argument("--limit", type=_positive_int, default=20)
     test.add_argument("--json", action="store_true")
 
     mirror = commands.add_parser("mirror", help="recorded site snapshots")
@@ -137,10 +173,35 @@ def cmd_run_once(args: argparse.Namespace, settings: Settings) -> int:
         return run_on_reactor(main)
 
 
+def check_listen(listen: str) -> None:
+    """Refuse a bad or busy HOST:PORT in one line, before the daemon starts anything."""
+    try:
+        # settings.toml's own check, so --listen and [server] listen accept the same values.
+        ServerConfig(listen=listen)
+    except ValidationError as exc:
+        problem = exc.errors()[0].get("ctx", {}).get("error", exc.errors()[0]["msg"])
+        raise UsageError(f"--listen: {problem}") from None
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")  # as the health server reads an IPv6 [::1]:8080
+    try:
+        # Bind as asyncio.start_server will (SO_REUSEADDR, every address of the host), so a
+        # busy port or an unknown host is reported here rather than as a traceback later.
+        for family, kind, proto, _, address in socket.getaddrinfo(
+                host, int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:  # asyncio's too: [::] must not claim IPv4
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+    except OSError as exc:
+        raise MonitorError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from scheduler.daemon import run_daemon
 
     listen = args.listen or settings.server.listen
+    check_listen(listen)
     with mirror_base(args.mirror) as mirror:
         return run_daemon(settings, mirror=mirror, listen=listen, config_path=args.config)
 
@@ -178,6 +239,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return cmd_run(args, settings)
     if args.command == "alerts":
         if args.alerts_command == "retry":
+            if (args.id is None) == (not args.failed):
+                raise UsageError("alerts retry: give either an alert ID or --failed")
             return queries.retry_alerts(settings, args.id, args.failed)
         return queries.show_alerts(settings, args.limit, args.json, args.status)
     if args.command == "sources":
@@ -194,7 +257,16 @@ def dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return dispatch(args)
+        code = dispatch(args)
+        # Flush here, not at interpreter exit, so a closed pipe is caught below.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader left (`| head -1`): not an error. Point stdout at devnull so the
+        # interpreter's final flush of what is still buffered does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ConfigError as exc:
         print(f"monitor: invalid configuration: {exc}", file=sys.stderr)
         return EXIT_USAGE

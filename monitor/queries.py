@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.db import make_engine
+from core.errors import MonitorError
 from core.logs import scrub
 from core.models import Alert, Article, RuleMatchRow, SourceState, utcnow
+from monitor import UsageError
 from monitor.output import shorten, table
+
+# Article dates are far younger than this; a larger --since would overflow datetime.
+MAX_SINCE_DAYS = 36500
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _minute(iso: str | None) -> str:
+    """``2026-11-23T15:00:07.124924Z`` as ``2026-11-23 15:00`` (UTC), for tables."""
+    if not iso:
+        return "-"
+    value = datetime.fromisoformat(iso)
+    # A naive value is UTC: every time is stored in UTC.
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return f"{value:%Y-%m-%d %H:%M}"
 
 
 def _also(session: Session, story: int, article_id: int | None) -> list[str]:
@@ -60,19 +75,27 @@ def show_alerts(settings: Settings, limit: int, as_json: bool, status: str | Non
     if as_json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
-    rows = [(r["id"], r["status"], r["channel"], r["rule"], r["source"], shorten(str(r["title"]), 60),
-             len(r["also"])) for r in records]
-    print(table(("id", "status", "channel", "rule", "source", "title", "also"), rows))
+    rows = [(r["id"], _minute(r["created"]), r["status"], r["channel"], r["rule"], r["source"],
+             shorten(str(r["title"]), 60), len(r["also"])) for r in records]
+    print(table(("id", "created (UTC)", "status", "channel", "rule", "source", "title", "also"),
+                rows))
     return 0
 
 
 def retry_alerts(settings: Settings, alert_id: int | None, failed: bool) -> int:
     from alerts.outbox import requeue
 
-    if alert_id is None and not failed:
-        print("monitor: error: alerts retry: give an alert ID or --failed")
-        return 2
     engine = make_engine(settings.storage.url)
+    if alert_id is not None:
+        # requeue() only counts rows; look first so a refusal can say why.
+        with Session(engine) as session:
+            alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise MonitorError(f"no alert {alert_id}")
+        if alert.status == "sent":
+            raise MonitorError(f"alert {alert_id} was already sent")
+        if alert.status == "sending":
+            raise MonitorError(f"alert {alert_id} is being sent now")
     count = requeue(engine, alert_id, failed=failed)
     print(f"re-queued {count} alert(s)")
     return 0 if count or failed else 1
@@ -85,9 +108,13 @@ def _per_day(session: Session, source: str) -> float:
     return round(count / 7, 1)
 
 
+def _utc(iso: str | None) -> str:
+    return f"{_minute(iso)} UTC" if iso else "-"
+
+
 def show_sources(settings: Settings, as_json: bool) -> int:
     engine = make_engine(settings.storage.url)
-    records = []
+    records: list[dict[str, Any]] = []
     with Session(engine) as session:
         for source in settings.sources:
             state = session.get(SourceState, source.name)
@@ -108,7 +135,7 @@ def show_sources(settings: Settings, as_json: bool) -> int:
     if as_json:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
-    rows = [(r["name"], r["state"], r["since"] or "-", r["last_success"] or "-", r["items_seen"],
+    rows = [(r["name"], r["state"], _utc(r["since"]), _utc(r["last_success"]), r["items_seen"],
              r["items_per_day"], shorten(str(r["last_error"] or ""), 50)) for r in records]
     print(table(("source", "state", "since", "last success", "items", "per day", "last error"),
                 rows))
@@ -137,18 +164,17 @@ def rules_test(settings: Settings, query: str | None, rule_name: str | None, sin
     if rule_name:
         matches = [r for r in settings.rules if r.name == rule_name]
         if not matches:
-            print(f"monitor: error: no rule named {rule_name!r}")
-            return 2
+            known = ", ".join(r.name for r in settings.rules)
+            raise UsageError(f"--rule: no rule named {rule_name!r} (known: {known})")
         spec = AdHocRule(rule_name, matches[0].query, [], matches[0].min_score)
     else:
         spec = AdHocRule("query", query or "")
     try:
         ruleset = RuleSet.compile([spec], settings.aliases)
     except RuleError as exc:
-        print(f"monitor: error: {exc}")
-        return 2
+        raise UsageError(str(exc)) from None
     engine = make_engine(settings.storage.url)
-    since = utcnow() - timedelta(days=since_days)
+    since = utcnow() - timedelta(days=min(since_days, MAX_SINCE_DAYS))
     hits: list[dict[str, Any]] = []
     scanned = 0
     with Session(engine) as session:
@@ -173,7 +199,13 @@ def rules_test(settings: Settings, query: str | None, rule_name: str | None, sin
                           "per_day": per_day, "articles": hits[:limit]}, ensure_ascii=False,
                          indent=2))
         return 0
-    print(f"{len(hits)} of {scanned} stored articles since {since:%Y-%m-%d} match {spec.query!r}")
+    summary = f"{len(hits)} of {scanned} stored articles since {since:%Y-%m-%d}"
+    if rule_name:
+        # The rule's query is long and multi-line; `rules check` shows it.
+        print(f"{summary} match rule {rule_name}")
+    else:
+        print(f"{summary} match:")
+        print("\n".join(f"    {line}" for line in spec.query.strip().splitlines()))
     for day, count in sorted(per_day.items()):
         print(f"  {day}  {'#' * min(count, 60)} {count}")
     for hit in hits[:limit]:
