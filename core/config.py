@@ -11,11 +11,9 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -27,6 +25,14 @@ from pydantic import (
     model_validator,
 )
 
+from core.checks import (
+    Selector,
+    Timezone,
+    check_cron,
+    check_http_url,
+    check_quiet_hours,
+    check_regex,
+)
 from core.errors import ConfigError
 
 DEFAULT_CONFIG = "settings.toml"
@@ -41,62 +47,6 @@ _NAME = r"^[a-z0-9][a-z0-9_\-]*$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. 'Asia/Tbilisi')") from None
-    return value
-
-
-Timezone = Annotated[str, AfterValidator(_check_timezone)]
-
-
-def _check_selector(value: str) -> str:
-    """A CSS selector as the crawler reads it (parsel: ``::text``, ``::attr(x)``)."""
-    if not value:
-        return value
-    from cssselect import SelectorError
-    from parsel.csstranslator import HTMLTranslator
-
-    try:
-        HTMLTranslator().css_to_xpath(value)
-    except (SelectorError, ValueError) as exc:
-        raise ValueError(f"not a CSS selector ({exc}): {value!r}") from None
-    return value
-
-
-Selector = Annotated[str, AfterValidator(_check_selector)]
-
-
-def _check_quiet_hours(value: str) -> str:
-    start, dash, end = value.partition("-")
-    try:
-        if value and (not dash or not time.fromisoformat(start.strip())
-                      or not time.fromisoformat(end.strip())):
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"expected HH:MM-HH:MM, e.g. '22:00-07:00': {value!r}") from None
-    return value
-
-
-def _check_cron(value: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(value)
-    except ValueError as exc:
-        raise ValueError(f"not a crontab line of five fields ({exc}): {value!r}") from None
-    return value
-
-
-def _check_http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {value!r}")
-    return value
 
 
 class StorageConfig(_Strict):
@@ -183,16 +133,12 @@ class RouteConfig(_Strict):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_http_url(value)
+        return check_http_url(value)
 
     @field_validator("link_pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression ({exc}): {value!r}") from None
-        return value
+        return check_regex(value)
 
     @model_validator(mode="after")
     def _listing_needs_selectors(self) -> RouteConfig:
@@ -225,9 +171,9 @@ class SourceConfig(_Strict):
 
 class _ChannelBase(_Strict):
     mode: Literal["immediate", "digest"] = "immediate"
-    digest_cron: Annotated[str, AfterValidator(_check_cron)] = "0 8 * * *"
+    digest_cron: Annotated[str, AfterValidator(check_cron)] = "0 8 * * *"
     timezone: Timezone = "UTC"
-    quiet_hours: Annotated[str, AfterValidator(_check_quiet_hours)] = ""
+    quiet_hours: Annotated[str, AfterValidator(check_quiet_hours)] = ""
     max_per_hour: int = Field(0, ge=0)
     dry_run: bool = False
     timeout: float = Field(10.0, gt=0)
@@ -252,7 +198,7 @@ class SlackChannelConfig(_ChannelBase):
     @field_validator("webhook_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_http_url(value) if value else value
+        return check_http_url(value) if value else value
 
 
 class EmailChannelConfig(_ChannelBase):
@@ -306,7 +252,7 @@ class WebhookChannelConfig(_ChannelBase):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_http_url(value) if value else value
+        return check_http_url(value) if value else value
 
 
 ChannelConfig = Annotated[
