@@ -5,6 +5,7 @@ that matched, the other outlets of the story)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -26,8 +27,10 @@ class Outlet:
     title: str
     url: str
 
-    def label(self) -> str:
-        return f"{self.source} ({self.language}): {shorten(self.title, 120)}"
+    def label(self, shown: Callable[[str], str] = str) -> str:
+        """Outlet, language and title; ``shown`` renders the title (the feed's text) for
+        a channel that must neutralise it."""
+        return f"{self.source} ({self.language}): {shown(shorten(self.title, 120))}"
 
 
 def shorten(text: str, limit: int = TITLE_SHOWN) -> str:
@@ -49,12 +52,16 @@ class AlertMessage:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)
     story: int = 0
-    also: list[str] = field(default_factory=list)
     score: float = 0.0
     # "missing" or "future": ``published`` is when the article was first seen
     published_flag: str = ""
     others: list[Outlet] = field(default_factory=list)
     state: str = ""  # an operator alert's new source state
+
+    @property
+    def also(self) -> list[str]:
+        """The other outlets' URLs."""
+        return [other.url for other in self.others]
 
     @property
     def recovered(self) -> bool:
@@ -116,6 +123,6 @@ def build_message(session: Session, alert: Alert) -> AlertMessage:
         snippet=match.snippet if match else article.summary[:300],
         highlights=[(int(a), int(b)) for a, b in json.loads(match.highlights)] if match else [],
         matched=list(json.loads(match.matched)) if match else [],
-        story=alert.story_id, also=[o.url for o in others], score=match.score if match else 0.0,
+        story=alert.story_id, score=match.score if match else 0.0,
         published_flag=article.published_flag, others=others,
     )

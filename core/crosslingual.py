@@ -77,7 +77,7 @@ def _starts_sentence(text: str, start: int) -> bool:
     return start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
 
 
-@lru_cache(maxsize=1 << 17)  # a token's anchor does not depend on its text: cached
+@lru_cache(maxsize=1 << 17)  # a token's anchor does not depend on the text around it
 def _token_anchor(token: str) -> tuple[str, bool]:
     """The anchor a token gives ("" for none), and whether it is a name, which counts
     only where it does not start a sentence."""

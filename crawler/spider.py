@@ -37,6 +37,8 @@ from crawler.items import (
 from crawler.listing import ListingItem, parse_listing, parse_news_sitemap
 
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
+
+
 def feed_fingerprint(title: str, summary: str, content: str) -> str:
     """What the feed says about an item; a change means the item was revised."""
     return hashlib.sha256(f"{title}\x1f{summary}\x1f{content}".encode()).hexdigest()[:32]

@@ -71,12 +71,8 @@ def record_outcome(session: Session, source: SourceConfig, result: SourceResult,
         leaving = previous in BAD_SOURCE_STATES
         if entering or leaving:
             state.transitions += 1
-            # A recovery says how long the source was down and what its last error was.
-            detail = result.detail if entering else (
-                f"{state.name} is {new_state} again after {_duration(now - previous_since)} "
-                f"{previous} (since {previous_since:%Y-%m-%d %H:%M} UTC); "
-                f"last error: {previous_error or 'none recorded'}")
-            _operator_alert(session, state, previous, new_state, detail, operator_channels)
+            _operator_alert(session, state, previous, new_state, result.detail, operator_channels,
+                            down=(previous_since, now, previous_error))
     session.add(state)
     return state
 
@@ -90,13 +86,17 @@ def _duration(span: timedelta) -> str:
 
 
 def _operator_alert(session: Session, state: SourceState, previous: str, new: str, detail: str,
-                    channels: Sequence[str]) -> None:
+                    channels: Sequence[str], *, down: tuple[datetime, datetime, str]) -> None:
+    """``down``: since when the source was in its previous state, until when, and its last
+    error then, which a recovery reports."""
     if new in BAD_SOURCE_STATES:
         title = f"Source {state.name} is {new}"
         text = detail or new
     else:
+        since, until, last_error = down
         title = f"Source {state.name} recovered ({previous} → {new})"
-        text = detail or f"{state.name} is {new} again"
+        text = (f"{state.name} is {new} again after {_duration(until - since)} {previous} "
+                f"(since {since:%Y-%m-%d %H:%M} UTC); last error: {last_error or 'none recorded'}")
     payload = json.dumps({"title": title, "text": text, "source": state.name,
                           "state": new, "previous": previous}, ensure_ascii=False)
     for channel in channels:

@@ -18,7 +18,7 @@ import httpx
 
 from alerts.channels.base import SendResult, highlighted
 from alerts.channels.http import HttpChannel
-from alerts.message import AlertMessage, Outlet, shorten
+from alerts.message import AlertMessage, shorten
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -32,10 +32,15 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _unmarked(text: str) -> str:
+    """Feed text with look-alikes for the formatting marks (not yet escaped)."""
+    return text.translate(_MARKS)
+
+
 def feed_text(text: str) -> str:
     """Feed text for mrkdwn: escaped, and unable to format (one character for one, so
     highlight offsets hold)."""
-    return escape(text.translate(_MARKS))
+    return escape(_unmarked(text))
 
 
 def _cut(text: str, limit: int = SECTION_LIMIT) -> str:
@@ -80,7 +85,7 @@ def alert_blocks(message: AlertMessage, timezone: str = "UTC",
     matched = ", ".join(message.matched_words())
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": _cut(
-            f"*{_link(message.url, shorten(message.title).translate(_MARKS))}*")}},
+            f"*{_link(message.url, _unmarked(shorten(message.title)))}*")}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(
             f"rule *{escape(message.rule)}* · {escape(message.source)} · "
             f"{escape(message.language)} · {message.when(timezone)} · "
@@ -90,14 +95,11 @@ def alert_blocks(message: AlertMessage, timezone: str = "UTC",
         snippet = " ".join(highlighted(message, "*", "*", feed_text).split())
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(snippet)}})
     if message.others and with_others:
-        others = [f"• {_link(o.url, _outlet(o), SECTION_LIMIT // 4)}" for o in message.others]
+        others = [f"• {_link(o.url, o.label(_unmarked), SECTION_LIMIT // 4)}"
+                  for o in message.others]
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": _list("Also carried by:", others)}})
     return blocks
-
-
-def _outlet(outlet: Outlet) -> str:
-    return f"{outlet.source} ({outlet.language}): {shorten(outlet.title, 120).translate(_MARKS)}"
 
 
 def _others_line(message: AlertMessage) -> list[dict[str, Any]]:

@@ -38,8 +38,7 @@ def message(alert_id: int = 7, title: str = HOSTILE) -> AlertMessage:
         title=title, url="https://tass.com/politics/1", source="tass_en", language="en",
         published=datetime(2026, 11, 20, 9, 30, tzinfo=UTC), snippet=snippet,
         highlights=[(0, 6), (snippet.index("Georgia"), snippet.index("Georgia") + 7)],
-        matched=["Moscow", "Georgia"], story=3,
-        also=["https://tass.ru/politika/2"], score=4.0,
+        matched=["Moscow", "Georgia"], story=3, score=4.0,
         others=[Outlet("tass_ru", "ru", "Галузин: Москва готова", "https://tass.ru/politika/2")],
     )
 
