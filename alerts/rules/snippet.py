@@ -45,7 +45,8 @@ def _fragment(text: str, first: int, last: int, width: int) -> tuple[int, int]:
     end = min(len(text), max(last, begin + width))
     begin = max(0, min(begin, end - width))
     if begin > 0:
-        before = max(text.rfind(" ", begin - WORD_SLACK, begin), text.rfind("\n", begin - WORD_SLACK, begin))
+        reach = max(0, begin - WORD_SLACK)  # a negative start would count from the end
+        before = max(text.rfind(" ", reach, begin), text.rfind("\n", reach, begin))
         after = next((i for i in range(begin, min(first, begin + WORD_SLACK)) if text[i].isspace()), -1)
         begin = before + 1 if before >= 0 else after + 1 if after >= 0 else begin
     if end < len(text):
@@ -113,9 +114,7 @@ def make_snippet(prepared: Prepared, positions: set[int],
     highlights: list[Span] = []
     windows = _windows(text, spans, width)
     for number, (begin, end) in enumerate(windows):
-        lead = "…" if begin > 0 else ""
-        if number:
-            lead = " " + lead if lead else " "
+        lead = (" …" if number else "…") if begin > 0 else ""
         inside = [(s - begin, e - begin) for s, e in spans if begin <= s and e <= end]
         raw, moved = _flatten(text[begin:end], inside)
         at = sum(map(len, pieces)) + len(lead)

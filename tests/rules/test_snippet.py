@@ -70,3 +70,11 @@ def test_highlights_always_fall_on_the_matched_words(words: list[str]) -> None:
     for start, end in found.highlights:
         assert found.snippet[start:end].lower() in ("georgia", "restore", "relations")
     assert len(found.snippet) <= 300 * 3 // 2 + 2 * 30 + 10
+
+
+def test_a_fragment_near_the_start_widens_back_to_the_word_it_cuts() -> None:
+    from alerts.rules.snippet import _fragment
+
+    text = "abcde " * 40  # words start at multiples of 6
+    begin, end = _fragment(text, 100, 105, 180)  # the edge falls at 13, inside a word
+    assert begin == 12 and end <= len(text) and text[end - 1] != " "
