@@ -61,11 +61,14 @@ def absolute_link(link: str, base_url: str) -> str:
     link = _WHITESPACE.sub("", link)  # CDATA newlines, a space typed into the URL
     if not link:
         return ""
-    base = urlsplit(base_url)
-    parts = urlsplit(link)
-    if not parts.scheme and not link.startswith("/") and _on_host(link, base.hostname or ""):
-        link = f"{base.scheme}://{link}"
-    parts = urlsplit(urljoin(base_url, link))
+    try:
+        base = urlsplit(base_url)
+        parts = urlsplit(link)
+        if not parts.scheme and not link.startswith("/") and _on_host(link, base.hostname or ""):
+            link = f"{base.scheme}://{link}"
+        parts = urlsplit(urljoin(base_url, link))
+    except ValueError:  # "ftp:////y[…]": a bracketed host that is no IPv6 address
+        return ""
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, parts.query, parts.fragment))

@@ -1,10 +1,11 @@
 """A fetched feed's bytes → entries, or a precise reason why there are none.
 
-feedparser does the parsing, but only after this module has (1) decided the encoding
-itself (a cp1251 feed without any declaration is common in Russian media), (2) removed
-what XML forbids (control characters) and what is dangerous (the DOCTYPE, hence every
-entity declaration: no external files, no billion laughs), and (3) told an anti-bot
-challenge page apart from a feed, because "blocked" is a health state of its own.
+feedparser does the parsing (plain RSS goes to crawler.rss_fast: the same entries,
+faster), but only after this module has (1) decided the encoding itself (a cp1251 feed
+without any declaration is common in Russian media), (2) removed what XML forbids
+(control characters) and what is dangerous (the DOCTYPE, hence every entity
+declaration: no external files, no billion laughs), and (3) told an anti-bot challenge
+page apart from a feed, because "blocked" is a health state of its own.
 feedparser always gets a BytesIO: given plain bytes it would try them as a file name.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,8 +25,11 @@ import feedparser
 from crawler.challenge import TAGS, bare_redirect, challenge_reason
 from crawler.extract.text import collapse, cyrillic_share, plain_text
 from crawler.feed_entries import FeedEntry, feed_entry
+from crawler.rss_fast import RawFeed, parse_rss
 
 __all__ = ["FeedEntry", "ParsedFeed", "clean_xml", "decode_body", "parse_feed"]
+
+log = logging.getLogger(__name__)
 
 FeedStatus = Literal["ok", "empty", "challenge", "not-a-feed", "parse-error"]
 
@@ -232,24 +237,34 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str,
     html_type = "html" in lower.get("content-type", "").lower()
     if not root.startswith(_FEED_ROOTS) and (root in _HTML_ROOTS or html_type):
         return _classify_html(text)
-    # No base URL for feedparser: it would turn "tass.ru/politika/1" into a path under the
-    # feed's own; crawler.feed_entries resolves links (xml:base is still applied).
-    parser_headers = {k: v for k, v in lower.items() if k != "content-location"}
-    parser_headers["content-type"] = "application/xml; charset=utf-8"
-    try:
-        # Entry HTML becomes plain text here (scripts and styles dropped by
-        # crawler.extract.text), so feedparser's own sanitising and relative-link
-        # rewriting inside it would be work thrown away.
-        parsed = feedparser.parse(io.BytesIO(cleaned.encode("utf-8")), response_headers=parser_headers,
-                                  sanitize_html=False, resolve_relative_uris=False)
-    except Exception as exc:  # feedparser is robust, but a feed must never crash a crawl
-        return ParsedFeed("parse-error", detail=f"feedparser failed: {exc!r}")
-    error = parsed.get("bozo_exception")
-    broken = bool(parsed.get("bozo")) and not isinstance(error, _BENIGN_BOZO)
-    title = plain_text(parsed.feed.get("title") or "")
+    data = cleaned.encode("utf-8")
+    try:  # plain RSS without feedparser's cost; anything else returns None
+        feed = parse_rss(data)
+    except Exception as exc:  # a fast-path bug must cost speed, never the feed
+        log.warning("the fast RSS parser failed on %s (%r): feedparser reads it", url, exc)
+        feed = None
+    error: object = None
+    broken = False
+    if feed is None:
+        # No base URL for feedparser: it would turn "tass.ru/politika/1" into a path under
+        # the feed's own; crawler.feed_entries resolves links (xml:base is still applied).
+        parser_headers = {k: v for k, v in lower.items() if k != "content-location"}
+        parser_headers["content-type"] = "application/xml; charset=utf-8"
+        try:
+            # Entry HTML becomes plain text here (scripts and styles dropped by
+            # crawler.extract.text), so feedparser's own sanitising and relative-link
+            # rewriting inside it would be work thrown away.
+            parsed = feedparser.parse(io.BytesIO(data), response_headers=parser_headers,
+                                      sanitize_html=False, resolve_relative_uris=False)
+        except Exception as exc:  # feedparser is robust, but a feed must never crash a crawl
+            return ParsedFeed("parse-error", detail=f"feedparser failed: {exc!r}")
+        error = parsed.get("bozo_exception")
+        broken = bool(parsed.get("bozo")) and not isinstance(error, _BENIGN_BOZO)
+        feed = RawFeed(parsed.entries, parsed.feed.get("title") or "", parsed.get("version") or "")
+    title = plain_text(feed.title)
     entries: list[FeedEntry] = []
     skipped = 0
-    for raw in parsed.entries:
+    for raw in feed.entries:
         entry = feed_entry(raw, url, timezone)
         if entry is None:
             skipped += 1
@@ -269,6 +284,6 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str,
                           title=title)
     if skipped:
         return ParsedFeed("empty", [], "; ".join(notes), title)
-    if not parsed.get("version"):
+    if not feed.version:
         return ParsedFeed("not-a-feed", detail=f"XML document with root <{root or '?'}> is not a feed")
     return ParsedFeed("empty", [], "the feed has no items", title)

@@ -187,6 +187,14 @@ def test_link_forms(link: str, feed_url: str, expected: str) -> None:
     assert parse_feed(body, RSS, feed_url).entries[0].link == expected
 
 
+def test_a_link_that_urllib_refuses_is_no_link_not_a_crash() -> None:
+    body = _rss("<item><title>t</title><link>ftp:////y[x]/1</link></item>"
+                "<item><title>u</title><link>https://tass.com/2</link></item>")
+    result = parse_feed(body, RSS, "https://tass.com/rss/v2.xml")
+    assert [e.link for e in result.entries] == ["https://tass.com/2"]
+    assert "1 entries without a link skipped" in result.detail
+
+
 def test_authors() -> None:
     body = _rss("<item><title>t</title><link>https://tass.com/1</link>"
                 "<author>news@tass.com (Ivan Petrov)</author></item><item><title>t</title><link>https://tass.com/2</link>"
