@@ -36,6 +36,7 @@ _MONTHS = {
 # Thousands written 15,000 / 15 000 / 15.000 are one number; 3,5 and 3.5 another.
 _WORD = re.compile(r"[^\W\d_]+|\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?",
                    re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]")  # what a word of _WORD is made of
 _GROUPED = re.compile(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+")
 # Capitalised words that start sentences or are common everywhere carry no signal.
 _STOP = {"the", "this", "that", "these", "they", "there", "when", "what", "according", "however",
@@ -62,13 +63,20 @@ def transliterate(word: str) -> str:
     return "".join(out).replace("kh", "h").replace("ts", "c").replace("y", "i").replace("j", "i")
 
 
+# Russian month stems take up to two letters of ending ("ноября", "мае"): by first two letters.
+_MONTH_STEMS: dict[str, list[tuple[str, int]]] = {}
+for _stem, _number in _MONTHS.items():
+    if not _stem.isascii():
+        _MONTH_STEMS.setdefault(_stem[:2], []).append((_stem, _number))
+
+
 @lru_cache(maxsize=1 << 16)  # called for every word of every article
 def _month(word: str) -> int | None:
     lowered = word.lower()
     if lowered in _MONTHS:
         return _MONTHS[lowered]
-    for stem, number in _MONTHS.items():
-        if not stem.isascii() and lowered.startswith(stem) and len(lowered) <= len(stem) + 2:
+    for stem, number in _MONTH_STEMS.get(lowered[:2], ()):
+        if lowered.startswith(stem) and len(lowered) <= len(stem) + 2:
             return number
     return None
 
@@ -95,12 +103,33 @@ def _token_anchor(token: str) -> tuple[str, bool]:
     return "", False
 
 
+def _named_inside_a_sentence(text: str, token: str) -> bool:
+    """Whether the token occurs as a whole word other than at a sentence's start."""
+    start = text.find(token)
+    while start >= 0:
+        end = start + len(token)
+        if not (start and _LETTER.match(text, start - 1)) and not _LETTER.match(text, end) \
+                and not _starts_sentence(text, start):
+            return True
+        start = text.find(token, end)
+    return False
+
+
 def signature(text: str) -> frozenset[str]:
     """Numbers, months and transliterated name stems of a text."""
     anchors: set[str] = set()
-    for match in _WORD.finditer(text):
-        anchor, name = _token_anchor(match.group())
-        if anchor and not (name and _starts_sentence(text, match.start())):
+    names: list[tuple[str, str]] = []
+    # Each distinct word once; a name's occurrences are then looked up with str.find,
+    # which is far cheaper than walking every word of the text in Python.
+    tokens = set(_WORD.findall(text))
+    for token, (anchor, name) in zip(tokens, map(_token_anchor, tokens), strict=True):
+        if anchor:
+            if name:
+                names.append((token, anchor))
+            else:
+                anchors.add(anchor)
+    for token, anchor in names:
+        if anchor not in anchors and _named_inside_a_sentence(text, token):
             anchors.add(anchor)
     return frozenset(anchors)
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Table, create_engine, event, text
+from sqlalchemy import Engine, Executable, Table, bindparam, create_engine, event, func, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.errors import StorageError
+from core.hashing import SIMHASH_VERSION, simhash
+from core.models import Article, Meta
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -53,7 +55,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             engine = create_engine(
                 url,
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                poolclass=NullPool if ":memory:" not in url else None,
+                poolclass=None if ":memory:" in url else QueuePool,
             )
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -61,11 +63,42 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
             engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         if create:
             SQLModel.metadata.create_all(engine)
+            _refresh_fingerprints(engine)
     except OperationalError as exc:
         raise StorageError(f"cannot open database {redact(url)}: {exc.orig}") from None
     except Exception as exc:  # a bad URL or a missing driver
         raise StorageError(f"cannot open database {redact(url)}: {exc}") from None
     return engine
+
+
+_FINGERPRINT_BATCH = 1000
+
+
+def _refresh_fingerprints(engine: Engine) -> None:
+    """Recompute the stored SimHash values once, if an earlier version of the algorithm
+    computed them: the story index compares them with new ones. Only a derived column
+    changes; a database without that mark is marked in the same transaction."""
+    current = str(SIMHASH_VERSION)
+    with session_scope(engine) as session:
+        mark = session.get(Meta, "simhash_version")
+        if mark is not None and mark.value == current:
+            return
+        articles = Article.__table__  # type: ignore[attr-defined]
+        stored_text = articles.c.title + "\n" + func.coalesce(func.nullif(articles.c.body, ""),
+                                                       articles.c.summary)
+        last = 0
+        while True:
+            rows = session.connection().execute(
+                select(articles.c.id, stored_text).where(articles.c.id > last)
+                .order_by(articles.c.id).limit(_FINGERPRINT_BATCH)).all()
+            if not rows:
+                break
+            session.connection().execute(
+                update(articles).where(articles.c.id == bindparam("row_id"))
+                .values(simhash=bindparam("value")),
+                [{"row_id": row_id, "value": simhash(value or "")} for row_id, value in rows])
+            last = rows[-1][0]
+        session.merge(Meta(key="simhash_version", value=current))
 
 
 def redact(url: str) -> str:
@@ -114,15 +147,30 @@ def insert_ignore(
     return None if row is None else row[0]
 
 
+def insert_ignore_many(
+    session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]], key: str
+) -> dict[Any, Any]:
+    """``insert_ignore`` for many rows in one statement: ``key`` → new id, for the rows
+    actually inserted (a row that existed is absent). ``key`` must be unique: the rows
+    that come back are matched to the given ones by it, in whatever order they come."""
+    if not rows:
+        return {}
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = _insert_ignore_statement(table, session.get_bind().dialect.name, "id", key)
+    result = session.connection().execute(statement, [dict(row) for row in rows])
+    return {row[1]: row[0] for row in result}
+
+
 @lru_cache(maxsize=64)
-def _insert_ignore_statement(table: Table, dialect: str, returning: str) -> Executable:
+def _insert_ignore_statement(table: Table, dialect: str, *returning: str) -> Executable:
+    columns = [table.c[name] for name in returning]
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing().returning(table.c[returning])
+        return pg_insert(table).on_conflict_do_nothing().returning(*columns)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(table).on_conflict_do_nothing().returning(table.c[returning])
+    return sqlite_insert(table).on_conflict_do_nothing().returning(*columns)
 
 
 def ping(engine: Engine) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # SimHash is the cheap pre-filter (candidates within this many differing bits);
@@ -30,7 +32,11 @@ def normalised_words(text: str) -> list[str]:
 
 def content_hash(title: str, body: str) -> str:
     """Equal for texts that differ only in case, spacing, punctuation or ё/е."""
-    words = normalised_words(f"{title}\n{body}")
+    return words_hash(normalised_words(f"{title}\n{body}"))
+
+
+def words_hash(words: list[str]) -> str:
+    """``content_hash`` of a text already split by ``normalised_words``."""
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
@@ -42,38 +48,69 @@ def _digest(feature: str) -> bytes:
 _word_digest = lru_cache(maxsize=1 << 17)(_digest)
 
 
-def _spread_table(width: int) -> list[int]:
-    """Byte value → its eight bits spread one to a ``width``-bit lane of an integer."""
-    return [sum(((value >> bit) & 1) << (bit * width) for bit in range(8)) for value in range(256)]
-
-
-_LANES = {16: _spread_table(16), 32: _spread_table(32)}
+# Stored SimHash values are of this version of the algorithm; a database holding another
+# has them recomputed when it is opened (core.db), since old and new never compare.
+SIMHASH_VERSION = 2
+# splitmix64's constants: a pair's feature is its two words' digests mixed in C (numpy),
+# not a digest of its own, which costs a Python call per pair.
+_GOLDEN, _MIX1, _MIX2 = (numpy.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9,
+                                                   0x94D049BB133111EB))
+_SHIFTS = {n: numpy.uint64(n) for n in (27, 29, 30, 31, 35)}
 
 
 def simhash(text: str) -> int:
     """64-bit SimHash over words and word pairs, as a signed integer (fits BIGINT).
 
     Single words keep short, lightly edited texts close; pairs keep texts that
-    share a vocabulary but not sentences apart. The features' 8-byte digests are
-    laid end to end, and each byte column is counted at once: a table spreads a
-    byte's eight bits into eight lanes of one integer, and summing the column's
-    spread bytes (in C: ``sum(map(...))``) counts every bit of that column.
+    share a vocabulary but not sentences apart. Each feature is 64 bits (a word's
+    BLAKE2b digest; a pair's, its words' digests mixed in order); a bit of the
+    result is set where more than half the features have it.
     """
-    words = normalised_words(text)
-    if not words:
-        return 0
-    digests = b"".join(map(_word_digest, words)) + b"".join(
-        [_digest(f"{a} {b}") for a, b in itertools.pairwise(words)])
-    features = len(digests) // 8
-    width = 16 if features < 1 << 15 else 32  # a lane must hold the count
-    spread, mask, half = _LANES[width].__getitem__, (1 << width) - 1, features // 2
-    result = 0
-    for column in range(8):
-        lanes = sum(map(spread, digests[column::8]))
-        for bit in range(8):
-            if (lanes >> (bit * width)) & mask > half:  # more than half the features
-                result |= 1 << ((7 - column) * 8 + bit)  # the digest's bytes are big-endian
-    return result - (1 << 64) if result >= 1 << 63 else result
+    return words_simhash(normalised_words(text))
+
+
+def words_simhash(words: list[str]) -> int:
+    """``simhash`` of a text already split by ``normalised_words``."""
+    return words_simhashes([words])[0]
+
+
+def words_simhashes(texts: Sequence[list[str]]) -> list[int]:
+    """``words_simhash`` of many texts at once: numpy's cost per call is paid per batch
+    (a feed's new items), not per text."""
+    single = numpy.frombuffer(b"".join([b"".join(map(_word_digest, words)) for words in texts]),
+                              dtype=">u8").astype(numpy.uint64)
+    sizes = numpy.fromiter(map(len, texts), dtype=numpy.int64, count=len(texts))
+    ends = numpy.cumsum(sizes)
+    starts = ends - sizes
+    first, second = single[:-1], single[1:]
+    # The second word rotated: "A B" and "B A" are different pairs.
+    pair = (first * _GOLDEN) ^ ((second << _SHIFTS[29]) | (second >> _SHIFTS[35]))
+    pair ^= pair >> _SHIFTS[30]
+    pair *= _MIX1
+    pair ^= pair >> _SHIFTS[27]
+    pair *= _MIX2
+    pair ^= pair >> _SHIFTS[31]
+    # A text's pairs are single[i], single[i + 1] for i in [start, end - 1): the pair that
+    # straddles two texts (i = end - 1) is counted by neither.
+    pair_ends = numpy.minimum(numpy.maximum(ends - 1, starts), len(pair))
+    ones = (_bit_counts(single, starts, ends)
+            + _bit_counts(pair, numpy.minimum(starts, pair_ends), pair_ends))
+    features = sizes + numpy.maximum(sizes - 1, 0)
+    majority = ones > (features // 2)[:, None]  # most significant bit first
+    packed = numpy.packbits(majority, axis=1).tobytes()
+    values = (int.from_bytes(packed[i:i + 8], "big") for i in range(0, len(packed), 8))
+    return [value - (1 << 64) if value >= 1 << 63 else value for value in values]
+
+
+def _bit_counts(features: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray) -> numpy.ndarray:
+    """For each [start, end) run of 64-bit features, how many have each bit set (a row
+    of 64 counts, most significant bit first)."""
+    bits = numpy.unpackbits(features.astype(">u8").view(numpy.uint8)).reshape(-1, 64)
+    counts = numpy.zeros((len(starts), 64), dtype=numpy.int32)
+    for row, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        if end > start:
+            numpy.sum(bits[start:end], axis=0, dtype=numpy.int32, out=counts[row])
+    return counts
 
 
 def hamming(a: int, b: int) -> int:
@@ -90,9 +127,14 @@ def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
     probability J, and some word of their sketches with a far higher one, so the
     sketch words index near-duplicate candidates without comparing every pair.
     """
-    words = {w for w in normalised_words(text) if len(w) > 2}
+    return words_sketch(normalised_words(text), size)
+
+
+def words_sketch(words: list[str], size: int = SKETCH_SIZE) -> frozenset[str]:
+    """``sketch`` of a text already split by ``normalised_words``."""
+    distinct = {w for w in words if len(w) > 2}
     # Digests compare as bytes in the order of their big-endian values: no int needed.
-    return frozenset(heapq.nsmallest(size, words, key=_word_digest))
+    return frozenset(heapq.nsmallest(size, distinct, key=_word_digest))
 
 
 def word_overlap(a: str, b: str) -> float:

@@ -19,6 +19,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Meta(SQLModel, table=True):
+    """Facts about the database itself, such as which algorithm computed a stored value."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(default="", max_length=500)
+
+
 class SourceState(SQLModel, table=True):
     """One row per configured source: its health, as `monitor sources` shows it."""
 

@@ -13,14 +13,15 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from alerts.rules import Document, RuleMatch, RuleSet
 from core.crosslingual import signature
-from core.db import insert_ignore
-from core.hashing import content_hash, simhash, sketch
+from core.db import insert_ignore, insert_ignore_many
+from core.hashing import normalised_words, words_hash, words_simhashes, words_sketch
 from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
 from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
@@ -105,30 +106,63 @@ def _enqueue(session: Session, article: _Stored, matches: Iterable[RuleMatch],
                 stats.alert_ids.append(alert_id)
 
 
-def _insert(session: Session, item: ArticleItem, text_hash: str,
-            stories: StoryIndex) -> _Stored | None:
+@dataclass
+class _New:
+    """A URL seen for the first time, with the fingerprints its row and story need."""
+
+    item: ArticleItem
+    text_hash: str
+    fingerprint: int
+    anchors: frozenset[str]
+    sketch: frozenset[str]
+
+    @classmethod
+    def many(cls, fresh: Sequence[tuple[ArticleItem, str, list[str]]]) -> list[_New]:
+        """(item, text hash, its words) → _New, SimHashes computed for all at once."""
+        fingerprints = words_simhashes([words for _, _, words in fresh])
+        return [cls(item, text_hash, fingerprint,
+                    signature(anchor_text(item.title, item.body or item.summary)),
+                    words_sketch(words))
+                for (item, text_hash, words), fingerprint in zip(fresh, fingerprints, strict=True)]
+
+    def row(self, now: datetime) -> dict[str, object]:
+        item = self.item
+        published, flag = settle_published(item.published, now)
+        return {
+            "url_hash": item.url_hash, "url": item.url, "source": item.source,
+            "language": item.language, "title": item.title, "summary": item.summary,
+            "body": item.body, "author": item.author[:500],
+            "tags": json.dumps(item.tags, ensure_ascii=False), "published": published,
+            "published_flag": flag, "first_seen": now, "updated_at": now,
+            "content_hash": self.text_hash, "feed_hash": item.feed_hash,
+            "simhash": self.fingerprint, "anchors": " ".join(sorted(self.anchors)),
+            "sketch": " ".join(sorted(self.sketch)), "revision": 1,
+            "extraction": item.extraction,
+        }
+
+
+def _insert(session: Session, fresh: Sequence[_New], stories: StoryIndex) -> dict[str, _Stored]:
+    """Insert the new URLs in one statement, then give each its story, in feed order (an
+    item may join the story of one listed before it)."""
     now = utcnow()
-    published, flag = settle_published(item.published, now)
-    text = f"{item.title}\n{item.body or item.summary}"
-    fingerprint = simhash(text)
-    anchors = signature(anchor_text(item.title, item.body or item.summary))
-    words = sketch(text)
-    article_id = insert_ignore(session, Article, {
-        "url_hash": item.url_hash, "url": item.url, "source": item.source,
-        "language": item.language, "title": item.title, "summary": item.summary,
-        "body": item.body, "author": item.author[:500], "tags": json.dumps(item.tags, ensure_ascii=False),
-        "published": published, "published_flag": flag, "first_seen": now, "updated_at": now,
-        "content_hash": text_hash, "feed_hash": item.feed_hash, "simhash": fingerprint,
-        "anchors": " ".join(sorted(anchors)), "sketch": " ".join(sorted(words)),
-        "revision": 1, "extraction": item.extraction,
-    })
-    if article_id is None:
-        return None
-    story = stories.find(article_id, text_hash, fingerprint, anchors, words, item.language, text)
-    stories.add(article_id, story, item.language, fingerprint, anchors, words, now)
-    session.connection().execute(_SET_STORY, {"article": article_id, "story": story})
-    return _Stored(article_id, story, item.title, item.summary, item.body, item.source,
-                   item.language)
+    ids = insert_ignore_many(session, Article, [new.row(now) for new in fresh], key="url_hash")
+    stored: dict[str, _Stored] = {}
+    story_ids = []
+    for new in fresh:
+        article_id, item = ids.get(new.item.url_hash), new.item
+        if article_id is None:
+            continue  # another writer stored it a moment ago
+        text = f"{item.title}\n{item.body or item.summary}"
+        story = stories.find(article_id, new.text_hash, new.fingerprint, new.anchors,
+                             new.sketch, item.language, text)
+        stories.add(article_id, story, item.language, new.text_hash, new.fingerprint,
+                    new.anchors, new.sketch, now)
+        story_ids.append({"article": article_id, "story": story})
+        stored[item.url_hash] = _Stored(article_id, story, item.title, item.summary, item.body,
+                                        item.source, item.language)
+    if story_ids:
+        session.connection().execute(_SET_STORY, story_ids)
+    return stored
 
 
 def _revise(session: Session, article: Article, item: ArticleItem, text_hash: str) -> bool:
@@ -146,11 +180,11 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     article.body = item.body or article.body
     article.content_hash = text_hash
     article.feed_hash = item.feed_hash
-    text = f"{article.title}\n{article.body or article.summary}"
-    article.simhash = simhash(text)
+    words = normalised_words(f"{article.title}\n{article.body or article.summary}")
+    article.simhash = words_simhashes([words])[0]
     article.anchors = " ".join(sorted(signature(anchor_text(article.title,
                                                              article.body or article.summary))))
-    article.sketch = " ".join(sorted(sketch(text)))
+    article.sketch = " ".join(sorted(words_sketch(words)))
     article.revision += 1
     article.updated_at = utcnow()
     article.extraction = item.extraction
@@ -177,33 +211,40 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
     loaded for this call. If the transaction fails, the caller must invalidate it.
     """
     stats = IngestStats()
-    index: StoryIndex | None = None  # refreshed on the first new item only: it costs a query
     items = [item for item in result.items if item.title or item.body]
     existing = _existing(session, items)
-    inserted: dict[str, int] = {}  # an item listed twice in one feed
+    fresh: dict[str, tuple[ArticleItem, str, list[str]]] = {}
+    repeats: list[tuple[ArticleItem, str]] = []  # known URLs, and URLs listed twice
     for item in items:
-        text_hash = content_hash(item.title, item.body or item.summary)
-        known = existing.get(item.url_hash)
-        if known is None and item.url_hash in inserted:
-            known = session.get(Article, inserted[item.url_hash])
-        if known is None:
-            if index is None:
-                index = stories or StoryIndex()
-                index.refresh(session)
-            article = _insert(session, item, text_hash, index)
-            if article is None:  # another writer stored it a moment ago
-                continue
-            inserted[item.url_hash] = article.id
-            stats.new += 1
+        words = normalised_words(f"{item.title}\n{item.body or item.summary}")
+        text_hash = words_hash(words)
+        if item.url_hash in existing or item.url_hash in fresh:
+            repeats.append((item, text_hash))
         else:
-            if not _revise(session, known, item, text_hash):
-                continue
-            session.flush()
-            article = _stored(known)
-            if stories is not None:  # a long-lived index must see the new text
-                stories.revise(article.id, known.simhash, frozenset(known.anchors.split()),
-                               frozenset(known.sketch.split()))
-            stats.updated += 1
+            fresh[item.url_hash] = (item, text_hash, words)
+    inserted: dict[str, _Stored] = {}
+    if fresh:
+        index = stories or StoryIndex()
+        index.refresh(session)  # only now: it costs a query
+        inserted = _insert(session, _New.many(list(fresh.values())), index)
+        for article in inserted.values():
+            stats.new += 1
+            _enqueue(session, article, rules.match(_document(article)), channels, stats)
+    for item, text_hash in repeats:
+        known = existing.get(item.url_hash)
+        if known is None:
+            if item.url_hash not in inserted:
+                continue  # its first listing was stored by another writer a moment ago
+            known = session.get(Article, inserted[item.url_hash].id)
+            assert known is not None  # inserted in this very transaction
+        if not _revise(session, known, item, text_hash):
+            continue
+        session.flush()
+        article = _stored(known)
+        if stories is not None:  # a long-lived index must see the new text
+            stories.revise(article.id, known.content_hash, known.simhash,
+                           frozenset(known.anchors.split()), frozenset(known.sketch.split()))
+        stats.updated += 1
         # A revision alerts only for rules that newly match (the match row is unique).
         _enqueue(session, article, rules.match(_document(article)), channels, stats)
     for url, (etag, modified) in result.validators.items():

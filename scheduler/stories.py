@@ -1,6 +1,6 @@
 """Story clusters: which stored story a new article belongs to.
 
-1. the same text (content hash) anywhere: that article's story;
+1. the same text (content hash) first seen in the last week: that article's story;
 2. a near-duplicate (republished, lightly edited, syndicated) first seen in the
    last week: candidates share a word of their bottom-k sketches (an inverted
    index, so cost does not grow with the square of the window), pass a SimHash
@@ -47,16 +47,13 @@ class _Entry:
     article_id: int
     story_id: int
     language: str
+    content_hash: str
     simhash: int
     anchors: frozenset[str]
     sketch: frozenset[str]
     first_seen: datetime
 
 
-_TWIN = (sa_select(Article.story_id)  # type: ignore[call-overload]
-         .where(Article.content_hash == bindparam("text_hash"), Article.id != bindparam("own"),
-                Article.first_seen >= bindparam("since"))
-         .order_by(Article.id).limit(1))
 # A text this short (a headline whose page could not be had; mfa.gov.ge titles every
 # statement alike) says too little to be anyone's twin or near-duplicate.
 MIN_STORY_WORDS = 25
@@ -72,6 +69,7 @@ class StoryIndex:
         self.entries: dict[int, _Entry] = {}
         self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
         self.by_word: dict[str, list[_Entry]] = defaultdict(list)
+        self.by_hash: dict[str, list[_Entry]] = defaultdict(list)
         self.loaded_at = self.now = utcnow()
         self.last_id = 0
         self._session: Session | None = None
@@ -88,16 +86,17 @@ class StoryIndex:
         self.now = utcnow()
         if self.now - self.loaded_at > RELOAD_AFTER:
             self.invalidate()
-        columns = [Article.id, Article.story_id, Article.language, Article.simhash,
-                   Article.anchors, Article.sketch, Article.first_seen]
+        columns = [Article.id, Article.story_id, Article.language, Article.content_hash,
+                   Article.simhash, Article.anchors, Article.sketch, Article.first_seen]
         rows = session.execute(
             sa_select(*columns)  # type: ignore[call-overload]
             .where(Article.first_seen >= self.now - CLUSTER_WINDOW, col(Article.id) > self.last_id)
             .order_by(col(Article.id))
         ).all()
-        for article_id, story_id, language, fingerprint, anchors, words, first_seen in rows:
+        for article_id, story_id, language, text_hash, fingerprint, anchors, words, first_seen \
+                in rows:
             if article_id is not None:
-                self.add(article_id, story_id or article_id, language, fingerprint,
+                self.add(article_id, story_id or article_id, language, text_hash, fingerprint,
                          frozenset(anchors.split()), frozenset(words.split()), first_seen)
 
     def invalidate(self) -> None:
@@ -105,35 +104,39 @@ class StoryIndex:
         self.entries.clear()
         self.by_anchor.clear()
         self.by_word.clear()
+        self.by_hash.clear()
         self.last_id = 0
         self.loaded_at = utcnow()
 
-    def add(self, article_id: int, story_id: int, language: str, fingerprint: int,
-            anchors: frozenset[str], words: frozenset[str],
+    def add(self, article_id: int, story_id: int, language: str, text_hash: str,
+            fingerprint: int, anchors: frozenset[str], words: frozenset[str],
             first_seen: datetime | None = None) -> None:
-        entry = _Entry(article_id, story_id, language, fingerprint, anchors, words,
+        entry = _Entry(article_id, story_id, language, text_hash, fingerprint, anchors, words,
                        first_seen or self.now)
         self.entries[article_id] = entry
         self.last_id = max(self.last_id, article_id)
         self._post(entry)
 
     def _post(self, entry: _Entry) -> None:
+        self.by_hash[entry.content_hash].append(entry)
         for anchor in entry.anchors:
             self.by_anchor[anchor].append(entry)
         for word in entry.sketch:
             self.by_word[word].append(entry)
 
-    def revise(self, article_id: int, fingerprint: int, anchors: frozenset[str],
+    def revise(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
                words: frozenset[str]) -> None:
         """A stored article's text changed: later articles are compared with the new one."""
         entry = self.entries.get(article_id)
         if entry is None:
             return  # outside the window, or loaded by a later refresh
+        self.by_hash[entry.content_hash].remove(entry)
         for anchor in entry.anchors:
             self.by_anchor[anchor].remove(entry)
         for word in entry.sketch:
             self.by_word[word].remove(entry)
-        entry.simhash, entry.anchors, entry.sketch = fingerprint, anchors, words
+        entry.content_hash, entry.simhash = text_hash, fingerprint
+        entry.anchors, entry.sketch = anchors, words
         self._post(entry)
 
     def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
@@ -141,24 +144,29 @@ class StoryIndex:
         """The story for a just-inserted article (its own id when it starts one)."""
         if len(text.split()) < MIN_STORY_WORDS:
             return (self._translation(article_id, anchors, language) or article_id)
-        twin = self.session.connection().execute(
-            _TWIN, {"text_hash": text_hash, "own": article_id,
-                    "since": self.now - CLUSTER_WINDOW}).scalar()
+        twin = self._twin(article_id, text_hash)
         if twin:
             return twin
         return (self._near_duplicate(article_id, fingerprint, words, text)
                 or self._translation(article_id, anchors, language)
                 or article_id)
 
+    def _twin(self, article_id: int, text_hash: str) -> int | None:
+        """The story of the first article in the window with this very text."""
+        since = self.now - CLUSTER_WINDOW
+        twins = [e for e in self.by_hash.get(text_hash, ())
+                 if e.article_id != article_id and e.first_seen >= since]
+        return min(twins, key=lambda e: e.article_id).story_id if twins else None
+
     def _near_duplicate(self, article_id: int, fingerprint: int, words: frozenset[str],
                         text: str) -> int | None:
         if not fingerprint:
             return None
-        candidates = {e.article_id: e for word in words for e in self.by_word.get(word, ())
-                      if e.article_id != article_id and e.simhash}
-        distances = ((hamming(fingerprint, e.simhash), e.article_id, e.story_id)
-                     for e in candidates.values())
-        close = sorted(d for d in distances if d[0] <= NEAR_DUPLICATE_DISTANCE)[:5]
+        candidates = {e.article_id: e for word in words for e in self.by_word.get(word, ())}
+        candidates.pop(article_id, None)
+        close = sorted((distance, e.article_id, e.story_id) for e in candidates.values()
+                       if e.simhash and (distance := hamming(fingerprint, e.simhash))
+                       <= NEAR_DUPLICATE_DISTANCE)[:5]
         if not close:
             return None
         rows = self.session.connection().execute(

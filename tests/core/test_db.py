@@ -7,9 +7,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.db import insert_ignore, make_engine, ping, redact, session_scope
+from core.db import insert_ignore, insert_ignore_many, make_engine, ping, redact, session_scope
 from core.errors import StorageError
-from core.models import Alert, Article, utcnow
+from core.hashing import SIMHASH_VERSION, simhash
+from core.models import Alert, Article, Meta, utcnow
 
 
 def _article(url_hash: str = "h1") -> dict[str, object]:
@@ -26,6 +27,41 @@ def test_insert_ignore_acts_only_on_rows_actually_inserted(database_url: str) ->
     assert isinstance(first, int) and again is None and other not in (None, first)
     with Session(engine) as session:
         assert len(session.exec(select(Article)).all()) == 2
+
+
+def test_insert_ignore_many_returns_the_ids_of_the_rows_actually_inserted(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        before = insert_ignore(session, Article, _article("h2"))
+        ids = insert_ignore_many(session, Article, [_article(f"h{n}") for n in range(1, 251)],
+                                 key="url_hash")
+        assert insert_ignore_many(session, Article, [], key="url_hash") == {}
+    assert "h2" not in ids and len(ids) == 249 and before not in ids.values()
+    with Session(engine) as session:
+        stored = {a.url_hash: a.id for a in session.exec(select(Article))}
+    assert stored == {**ids, "h2": before}
+
+
+def test_simhash_values_of_an_earlier_algorithm_are_recomputed_once(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        for n in range(3):
+            insert_ignore(session, Article, {**_article(f"h{n}"), "title": f"Title {n}",
+                                             "body": "" if n else "Body words here",
+                                             "summary": "a summary", "simhash": 12345})
+        session.delete(session.get(Meta, "simhash_version"))  # as a database of before
+    make_engine(database_url)
+    with Session(engine) as session:
+        stored = {a.title: a.simhash for a in session.exec(select(Article))}
+        assert session.get(Meta, "simhash_version").value == str(SIMHASH_VERSION)  # type: ignore[union-attr]
+    assert stored == {"Title 0": simhash("Title 0\nBody words here"),
+                      "Title 1": simhash("Title 1\na summary"),
+                      "Title 2": simhash("Title 2\na summary")}
+    with session_scope(engine) as session:  # marked: not recomputed again
+        session.exec(text("UPDATE articles SET simhash = 7"))  # type: ignore[call-overload]
+    make_engine(database_url)
+    with Session(engine) as session:
+        assert {a.simhash for a in session.exec(select(Article))} == {7}
 
 
 def test_one_alert_per_rule_story_channel(database_url: str) -> None:

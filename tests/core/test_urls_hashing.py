@@ -9,8 +9,10 @@ from core.hashing import (
     NEAR_DUPLICATE_OVERLAP,
     content_hash,
     hamming,
+    normalised_words,
     simhash,
     word_overlap,
+    words_simhashes,
 )
 from core.urls import canonical_url, on_domains, url_hash
 
@@ -63,29 +65,46 @@ def test_simhash_near_duplicates_are_close_and_others_far() -> None:
 
 
 def _reference_simhash(text: str) -> int:
-    """SimHash as defined, one counter per bit of each feature's BLAKE2b-64 (what the
-    column-counting version computes)."""
+    """SimHash as defined, one counter per bit of each feature, in plain integers: a
+    word's feature is its BLAKE2b-64, a pair's its words' features mixed by splitmix64's
+    finaliser (what the numpy version computes)."""
     import hashlib
     import itertools
 
     from core.hashing import normalised_words
 
+    mask = (1 << 64) - 1
     words = normalised_words(text)
     if not words:
         return 0
-    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    single = [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "big")
+              for w in words]
+    features = list(single)
+    for a, b in itertools.pairwise(single):
+        z = (a * 0x9E3779B97F4A7C15 & mask) ^ ((b << 29 | b >> 35) & mask)
+        z ^= z >> 30
+        z = z * 0xBF58476D1CE4E5B9 & mask
+        z ^= z >> 27
+        z = z * 0x94D049BB133111EB & mask
+        features.append(z ^ z >> 31)
     counts = [0] * 64
-    for gram in grams:
-        value = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
+    for value in features:
         for bit in range(64):
             counts[bit] += (value >> bit) & 1
-    result = sum(1 << bit for bit in range(64) if counts[bit] > len(grams) / 2)
+    result = sum(1 << bit for bit in range(64) if counts[bit] > len(features) / 2)
     return result - (1 << 64) if result >= 1 << 63 else result
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(["Georgia", "Грузия", "россией", "ქართული", "talks", "2026",
                                  "visa", "рейсы", "a", "b"]), max_size=70).map(" ".join)
-       | st.integers(1, 40).map(lambda n: "word " * n * 1000))  # counts past a 16-bit lane
+       | st.integers(1, 40).map(lambda n: "word " * n * 1000))  # many features
 def test_simhash_is_the_per_bit_majority_of_its_features(text: str) -> None:
     assert simhash(text) == _reference_simhash(text)
+
+
+def test_simhashes_of_a_batch_are_each_texts_own() -> None:
+    texts = ["", "one", "two words", "Грузия и Россия восстановили авиасообщение " * 5, "", "ქართული"]
+    words = [normalised_words(text) for text in texts]
+    assert words_simhashes(words) == [simhash(text) for text in texts]
+    assert words_simhashes(words)[0] == 0 and words_simhashes([]) == []

@@ -90,7 +90,11 @@ def alerted(db: Path) -> list[tuple[str, str, str, str]]:
 
 def test_a_disk_refusing_writes_mid_cycle_fails_cleanly_and_the_next_cycle_stores_all(
         tmp_path: Path) -> None:
+    # An alert claimed before the refusal but not marked sent for it stays "sending" until
+    # its lease runs out, then is sent again (at-least-once): a short lease, waited out.
     config = fast_settings(tmp_path)
+    config.write_text(config.read_text("utf-8").replace(
+        "backoff_max = 3600", "backoff_max = 3600\nlease_seconds = 2"), "utf-8")
     reference, db = tmp_path / "reference.db", tmp_path / "full.db"
     assert run_monitor(config, f"sqlite:///{db}", "sources").returncode == 0  # the schema
     # The process may grow no file past the schema plus 64 KiB: the kernel answers EFBIG,
@@ -112,6 +116,7 @@ def test_a_disk_refusing_writes_mid_cycle_fails_cleanly_and_the_next_cycle_store
              "--mirror", server.url], capture_output=True, text=True, env=environ,
             preexec_fn=refuse_writes_past_the_cap, timeout=180)
         assert check_database(db) < len(expected_urls(SNAPSHOT))  # the cap did bite
+        time.sleep(2.5)
         again = run_monitor(config, f"sqlite:///{db}", "run-once", "--mirror", server.url)
 
     # Failed cleanly: exit 1, each refused source named with the database's reason, no
