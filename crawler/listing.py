@@ -149,31 +149,73 @@ def _child_text(element: etree._Element, *path: str) -> str:
     return collapse("".join(current[0].itertext())) if current else ""
 
 
-def parse_news_sitemap(body: bytes, base_url: str, default_tz: str = "UTC",
-                       link_pattern: str = "") -> list[ListingItem]:
-    """``<urlset>`` entries: Google News ones (title, publication date) or plain ones
-    (``lastmod`` as the date, no title). A sitemap index yields nothing. The XML is
-    cleaned as a feed is (HTML entities, bare ampersands, junk before the declaration),
-    so that one such slip does not cut the rest of the sitemap short."""
-    if body[:2] == b"\x1f\x8b":  # a .xml.gz served without Content-Encoding
+@dataclass
+class Sitemap:
+    """A sitemap's article entries, or, for a sitemap index, its child sitemaps newest
+    first (by ``lastmod``, else by a date in the URL such as Sputnik's
+    ``?date_start=20261101``, else in the order listed)."""
+
+    items: list[ListingItem]
+    children: list[str]
+
+
+def _sitemap_root(body: bytes) -> etree._Element | None:
+    """The parsed document: gunzipped (twice, for a .gz served gzip-encoded again), cleaned
+    as a feed is (HTML entities, bare ampersands, junk before the declaration) so that one
+    such slip does not cut the rest short, and read without DTD, entities or network."""
+    for _ in range(2):  # a .xml.gz served without Content-Encoding, or gzipped twice
+        if body[:2] != b"\x1f\x8b":
+            break
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
                 body = stream.read(MAX_SITEMAP_BYTES)
         except (OSError, EOFError):
-            return []
+            return None
     if not body.strip():
-        return []
+        return None
     text, _ = decode_body(body, {})
     body = clean_xml(text).encode("utf-8")
-    # No DTD, no entities, no network: a sitemap is untrusted input like any other.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, recover=True)
     try:
         root = etree.fromstring(body, parser)
     except (etree.XMLSyntaxError, ValueError):
-        return []
-    if root is None or _local(root.tag) != "urlset":
-        return []
+        return None
+    if root is not None and not body.rstrip().endswith(b">"):
+        # Cut off mid-entry (a download cap, a dropped connection): the last entry's
+        # <loc> may be a truncated URL, which would be fetched as an article.
+        entries = [child for child in root if isinstance(child.tag, str)]
+        if entries:
+            root.remove(entries[-1])
+    return root
+
+
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])(?:-?(0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def _child_order(loc: str, lastmod: datetime | None, position: int) -> tuple[float, float, int]:
+    match = _URL_DATE.search(loc)
+    in_url = int(match.group(1) + match.group(2) + (match.group(3) or "01")) if match else 0
+    return (-(lastmod.timestamp() if lastmod else 0.0), -in_url, position)
+
+
+def read_sitemap(body: bytes, base_url: str, default_tz: str = "UTC",
+                 link_pattern: str = "") -> Sitemap:
+    """A ``<urlset>`` (Google News entries with title and publication date, or plain ones
+    with ``lastmod`` as the date) or a ``<sitemapindex>``; anything else is empty."""
+    root = _sitemap_root(body)
+    kind = _local(root.tag) if root is not None else ""
+    if root is None or kind not in ("urlset", "sitemapindex"):
+        return Sitemap([], [])
+    if kind == "sitemapindex":
+        children: dict[str, tuple[float, float, int]] = {}
+        for position, entry in enumerate(child for child in root if _local(child.tag) == "sitemap"):
+            link = _absolute(_child_text(entry, "loc"), base_url)
+            lastmod = _child_text(entry, "lastmod")
+            if link and link not in children:
+                children[link] = _child_order(link, parse_datetime(lastmod, default_tz)
+                                              if lastmod else None, position)
+        return Sitemap([], sorted(children, key=children.__getitem__))
     pattern = re.compile(link_pattern) if link_pattern else None
     items: list[ListingItem] = []
     seen: set[str] = set()
@@ -190,4 +232,10 @@ def parse_news_sitemap(body: bytes, base_url: str, default_tz: str = "UTC",
             title=_child_text(url, "news", "title"),
             published=parse_datetime(date, default_tz) if date else None,
         ))
-    return items
+    return Sitemap(items, [])
+
+
+def parse_news_sitemap(body: bytes, base_url: str, default_tz: str = "UTC",
+                       link_pattern: str = "") -> list[ListingItem]:
+    """The article entries of a sitemap (a sitemap index has none)."""
+    return read_sitemap(body, base_url, default_tz, link_pattern).items

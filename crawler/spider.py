@@ -34,9 +34,11 @@ from crawler.items import (
     failed_page_attempts,
     page_retry_mark,
 )
-from crawler.listing import ListingItem, parse_listing, parse_news_sitemap
+from crawler.listing import MAX_SITEMAP_BYTES, ListingItem, parse_listing, read_sitemap
 
 BLOCKED_STATUSES = frozenset({401, 403, 429, 451})
+# A sitemap index may list further indexes (a site's index of per-section indexes).
+MAX_SITEMAP_DEPTH = 2
 
 
 def feed_fingerprint(title: str, summary: str, content: str) -> str:
@@ -98,6 +100,10 @@ def _lower_headers(response: Response) -> dict[str, str]:
     }
 
 
+def _newest_first(item: ListingItem) -> float:
+    return -item.published.timestamp() if item.published else 0.0
+
+
 class SourceSpider(scrapy.Spider):
     name = "source"
 
@@ -119,16 +125,20 @@ class SourceSpider(scrapy.Spider):
 
     # -- routes -------------------------------------------------------------------
 
-    def _route_request(self, index: int) -> scrapy.Request:
+    def _route_request(self, index: int, url: str = "", sitemap_depth: int = 0) -> scrapy.Request:
         route = self.source.routes[index]
+        meta: dict[str, Any] = {"route_index": index, "conditional": route.type == "feed"}
+        if route.type == "sitemap":  # up to the protocol's own limit, not the page cap
+            meta.update(sitemap_depth=sitemap_depth,
+                        download_maxsize=max(MAX_SITEMAP_BYTES, self.config.download_maxsize))
         return scrapy.Request(
-            route.url,
+            url or route.url,
             callback=self.parse_route,
             errback=self.route_failed,
             dont_filter=True,
             # Every status reaches the spider (HTTPERROR_ALLOW_ALL) except redirects, which
             # the redirect middleware follows (handle_httpstatus_all would stop it).
-            meta={"route_index": index, "conditional": route.type == "feed"},
+            meta=meta,
             priority=10,
         )
 
@@ -217,8 +227,17 @@ class SourceSpider(scrapy.Spider):
         entries: list[ListingItem]
         extract = self.source.extract
         if route.type == "sitemap":
-            entries = parse_news_sitemap(response.body, response.url, extract.timezone,
-                                         route.link_pattern)
+            sitemap = read_sitemap(response.body, response.url, extract.timezone,
+                                   route.link_pattern)
+            depth = response.meta.get("sitemap_depth", 0)
+            if sitemap.children and depth < MAX_SITEMAP_DEPTH:
+                # An index (Sputnik's monthly article sitemaps, WordPress's per-type ones):
+                # its newest sitemap holds the news, and stands for the route from here on.
+                yield self._route_request(index, sitemap.children[0], depth + 1)
+                return
+            # A month's sitemap lists thousands: the newest, as many as may have their page
+            # fetched in one cycle, are the news (a feed's worth).
+            entries = sorted(sitemap.items, key=_newest_first)[:max(self.config.max_pages_per_source, 1)]
         else:
             entries = parse_listing(response.text, response.url, route, extract.timezone,
                                     extract.date_formats)

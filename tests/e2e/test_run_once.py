@@ -4,6 +4,7 @@ by a real HTTP server, stored in a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 from core.db import make_engine
 from core.models import Alert, Article, FetchValidator, SourceState
 from core.urls import canonical_url
+from crawler.listing import read_sitemap
 from crawler.snapshot_server import SnapshotServer
 from tests.conftest import CASES, fast_settings
 from tests.e2e.helpers import FEED_ROUTES, alerts_json, run_monitor, sources_json
@@ -182,6 +184,52 @@ def test_blocked_feed_falls_back_to_the_listing(tmp_path: Path, snapshot_copy: P
         stored = session.exec(select(Article)).all()
     assert len(stored) == 3 and all(a.body for a in stored)
     assert {a.extraction for a in stored} == {"selectors"}
+
+
+def test_a_failed_feed_falls_back_to_the_newest_sitemap_of_an_index(
+        tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'sitemap.db'}"
+    feed = snapshot_copy / "sputnik-georgia.ru/export/rss2/archive/index.xml"
+    links = {canonical_url(e.link, force_https=True) for e in feedparser.parse(feed.read_bytes()).entries}
+    feed.unlink()  # the feed answers 404
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "sputnik_ge_ru",
+                           "--mirror", server.url)
+        paths = [r.path for r in server.requests]
+    assert done.returncode == 0, done.stdout + done.stderr
+    health = sources_json(config, db_url)["sputnik_ge_ru"]
+    assert health["state"] == "ok" and "HTTP 404" in health["last_error"]
+    # The index lists October first; November's sitemap (newer lastmod) is the one read.
+    assert any("date_start=20261101" in path for path in paths)
+    assert not any("date_start=20261001" in path or "20261015" in path for path in paths)
+    with Session(make_engine(db_url)) as session:
+        stored = session.exec(select(Article)).all()
+    assert {a.url for a in stored} == links and all(a.title and a.body for a in stored)
+
+
+def test_a_nested_sitemap_index_is_followed_and_only_the_newest_entries_taken(
+        tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)
+    config.write_text(config.read_text("utf-8").replace(
+        "min_feed_text = 400", "min_feed_text = 400\nmax_pages_per_source = 2"), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'nested.db'}"
+    host = snapshot_copy / "sputnik-georgia.ru"
+    (host / "export/rss2/archive/index.xml").unlink()
+    november = next(host.glob("sitemap_article.xml?date_start=20261101*")).name
+    index = ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+             "<loc>https://sputnik-georgia.ru/{}</loc></sitemap></sitemapindex>")
+    (host / "sitemap_article_index.xml").write_text(index.format("sitemap_sections.xml"), "utf-8")
+    (host / "sitemap_sections.xml").write_text(index.format(november.replace("&", "&amp;")), "utf-8")
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "sputnik_ge_ru",
+                           "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    entries = read_sitemap((host / november).read_bytes(), "https://sputnik-georgia.ru/").items
+    newest = sorted(entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))[-2:]
+    with Session(make_engine(db_url)) as session:
+        stored = {a.url for a in session.exec(select(Article)).all()}
+    assert len(entries) > 2 and stored == {e.link for e in newest}
 
 
 def test_items_linking_off_the_sources_domains_are_not_followed(

@@ -1,4 +1,4 @@
-"""parse_listing with the shipped listing routes; parse_news_sitemap on sitemaps."""
+"""parse_listing with the shipped listing routes; read_sitemap on sitemaps and sitemap indexes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import gzip
 from datetime import UTC, datetime
 
 from core.config import RouteConfig, Settings
-from crawler.listing import ListingItem, parse_listing, parse_news_sitemap
+from crawler.listing import ListingItem, parse_listing, parse_news_sitemap, read_sitemap
 from tests.extract.conftest import PAGES, page
 
 
@@ -102,6 +102,47 @@ def test_sitemap_index_and_garbage_yield_nothing() -> None:
     assert parse_news_sitemap(index, "https://tass.ru/") == []
     for junk in (b"", b"<html><body>hi</body></html>", b"\x1f\x8bnot gzip", b"<urlset><url><loc>"):
         assert parse_news_sitemap(junk, "https://tass.ru/") == []
+
+
+def _index(*entries: tuple[str, str]) -> bytes:
+    return ('<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(
+        f"<sitemap><loc>{loc}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</sitemap>"
+        for loc, lastmod in entries) + "</sitemapindex>").encode()
+
+
+def test_a_sitemap_index_lists_its_sitemaps_newest_first() -> None:
+    # By lastmod (WordPress: post-sitemap2.xml is the newest); relative locations resolved.
+    yoast = _index(("/post-sitemap.xml", "2025-01-03T10:00:00+00:00"),
+                   ("/post-sitemap2.xml", "2026-11-21T09:00:00+00:00"),
+                   ("/page-sitemap.xml", "2026-03-01T10:00:00+00:00"))
+    assert read_sitemap(yoast, "https://civil.ge/sitemap_index.xml").children == [
+        "https://civil.ge/post-sitemap2.xml", "https://civil.ge/page-sitemap.xml",
+        "https://civil.ge/post-sitemap.xml"]
+    # Without lastmod, by the date in the URL (Sputnik's monthly sitemaps, &amp; escaped).
+    sputnik = _index(*((f"https://sputnikglobe.com/sitemap_article.xml?date_start=2026{m}01&amp;"
+                        f"date_end=2026{m}30", "") for m in ("09", "11", "10")))
+    assert [c.split("=")[1][:8] for c in read_sitemap(sputnik, "https://sputnikglobe.com/").children] \
+        == ["20261101", "20261001", "20260901"]
+    # Neither: as listed.
+    plain = _index(("https://x.test/b.xml", ""), ("https://x.test/a.xml", ""))
+    assert read_sitemap(plain, "https://x.test/").children == ["https://x.test/b.xml",
+                                                               "https://x.test/a.xml"]
+    assert read_sitemap(plain, "https://x.test/").items == []
+
+
+def test_a_sitemap_gzipped_twice_is_read() -> None:
+    body = (PAGES / "tass_ru_sitemap_news.xml").read_bytes()
+    once = parse_news_sitemap(body, "https://tass.ru/")
+    assert once and parse_news_sitemap(gzip.compress(gzip.compress(body)), "https://tass.ru/") == once
+
+
+def test_a_truncated_sitemap_drops_its_last_entry_not_a_cut_url() -> None:
+    body = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>https://tass.ru/politika/1</loc></url><url><loc>https://tass.ru/polit")
+    assert [i.link for i in parse_news_sitemap(body, "https://tass.ru/")] == ["https://tass.ru/politika/1"]
+    whole = body + b"ika/2</loc></url></urlset>"
+    assert [i.link for i in parse_news_sitemap(whole, "https://tass.ru/")] == [
+        "https://tass.ru/politika/1", "https://tass.ru/politika/2"]
 
 
 def test_sitemap_never_resolves_entities() -> None:
