@@ -232,6 +232,24 @@ def test_a_nested_sitemap_index_is_followed_and_only_the_newest_entries_taken(
     assert len(entries) > 2 and stored == {e.link for e in newest}
 
 
+def test_a_sitemap_may_be_larger_than_the_page_size_cap(tmp_path: Path, snapshot_copy: Path) -> None:
+    config = fast_settings(tmp_path)  # a 64 KiB cap; the sitemap protocol allows 50 MB
+    config.write_text(config.read_text("utf-8").replace(
+        "download_maxsize = 10485760", "download_maxsize = 65536"), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'large.db'}"
+    host = snapshot_copy / "sputnik-georgia.ru"
+    (host / "export/rss2/archive/index.xml").unlink()
+    november = next(host.glob("sitemap_article.xml?date_start=20261101*"))
+    november.write_text(november.read_text("utf-8").replace(
+        "</urlset>", f"<!-- {'x' * 200_000} --></urlset>"), "utf-8")
+    with SnapshotServer(snapshot_copy) as server:
+        done = run_monitor(config, db_url, "run-once", "--source", "sputnik_ge_ru",
+                           "--mirror", server.url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with Session(make_engine(db_url)) as session:
+        assert session.exec(select(func.count()).select_from(Article)).one() > 0
+
+
 def test_items_linking_off_the_sources_domains_are_not_followed(
         tmp_path: Path, snapshot_copy: Path) -> None:
     config = fast_settings(tmp_path)
