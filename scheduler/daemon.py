@@ -194,6 +194,11 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
+        # Listening first: a port taken since the command checked it ends the start-up
+        # before anything else is opened (/healthz says "not started" meanwhile).
+        server = HealthServer(self.listen, self.health, self.metrics.render) if self.listen else None
+        if server:
+            await server.start()
         self.monitor = Monitor(self.settings, mirror=self.mirror)
         self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
         self.leadership = Leadership(self.monitor.engine)
@@ -205,9 +210,6 @@ class Daemon:
         self.watch_config()
         self.scheduler.add_job(self.watch_config, IntervalTrigger(seconds=CONFIG_POLL),
                                id="config-watch", max_instances=1, coalesce=True)
-        server = HealthServer(self.listen, self.health, self.metrics.render) if self.listen else None
-        if server:
-            await server.start()
         self.scheduler.start()
         log.info("monitor running: %d sources", len(self.monitor.select_sources()))
         await self.stopping.wait()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
+
+from core.errors import MonitorError
 
 log = logging.getLogger(__name__)
 
@@ -14,13 +17,18 @@ HealthCheck = Callable[[], Awaitable[str | None]]  # None when healthy, else the
 class HealthServer:
     def __init__(self, listen: str, health: HealthCheck, metrics: Callable[[], bytes]) -> None:
         host, _, port = listen.rpartition(":")
+        self.listen = listen
         self.host, self.port = host.strip("[]"), int(port)
         self.health = health
         self.metrics = metrics
         self.server: asyncio.Server | None = None
 
     async def start(self) -> None:
-        self.server = await asyncio.start_server(self._handle, self.host, self.port)
+        try:
+            self.server = await asyncio.start_server(self._handle, self.host, self.port)
+        except OSError as exc:  # taken since the command checked it, or refused
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)  # asyncio's own is long
+            raise MonitorError(f"cannot listen on {self.listen}: {reason}") from None
         sockets: tuple[object, ...] = tuple(self.server.sockets or ())
         if sockets:
             self.port = sockets[0].getsockname()[1]  # type: ignore[attr-defined]
