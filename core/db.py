@@ -98,7 +98,11 @@ def _refresh_fingerprints(engine: Engine) -> None:
                 .values(simhash=bindparam("value")),
                 [{"row_id": row_id, "value": simhash(value or "")} for row_id, value in rows])
             last = rows[-1][0]
-        session.merge(Meta(key="simhash_version", value=current))
+        if mark is None:  # another process opening the database may be marking it too
+            insert_ignore(session, Meta, {"key": "simhash_version", "value": current}, "key")
+        else:
+            mark.value = current
+            session.add(mark)
 
 
 def redact(url: str) -> str:

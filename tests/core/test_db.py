@@ -62,6 +62,12 @@ def test_simhash_values_of_an_earlier_algorithm_are_recomputed_once(database_url
     make_engine(database_url)
     with Session(engine) as session:
         assert {a.simhash for a in session.exec(select(Article))} == {7}
+    with session_scope(engine) as session:  # marked by an earlier version: recomputed
+        session.exec(text("UPDATE meta SET value = '1'"))  # type: ignore[call-overload]
+    make_engine(database_url)
+    with Session(engine) as session:
+        assert {a.title: a.simhash for a in session.exec(select(Article))} == stored
+        assert session.get(Meta, "simhash_version").value == str(SIMHASH_VERSION)  # type: ignore[union-attr]
 
 
 def test_one_alert_per_rule_story_channel(database_url: str) -> None:
