@@ -4,10 +4,10 @@ tests/fixtures/corpus/, each labelled before the rules were tuned on it:
 
 - extra.jsonl: hard cases written with the first rules;
 - review.jsonl: a reviewer's articles, written against the first rules to break them;
-- blind.jsonl, blind2.jsonl, blind3.jsonl (hard negatives only): written blind (without
-  seeing the rules) by others, to measure the rules on articles they had not seen; the
-  figures of that first measurement are in the README. The rules were tuned on each set
-  afterwards (blind3 needed nothing)."""
+- blind.jsonl, blind2.jsonl, blind3.jsonl (hard negatives only), blind4.jsonl: written
+  blind (without seeing the rules) by others, to measure the rules on articles they had
+  not seen; the figures of that first measurement are in the README. The rules were tuned
+  on each set afterwards (blind3 needed nothing)."""
 
 from __future__ import annotations
 
