@@ -26,7 +26,8 @@ BOMB = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9)  # 8 MiB inflat
 class Hostile(ForwardingHandler):
     def misbehave(self) -> bool:
         path = self.path
-        if path.startswith("/sputnikglobe.com/export"):
+        # Sputnik's feed and its sitemap fallback alike.
+        if path.startswith(("/sputnikglobe.com/export", "/sputnikglobe.com/sitemap")):
             self.reply(200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"},
                        BOMB)
         elif path.startswith("/tass.com/rss"):
@@ -45,7 +46,7 @@ class Hostile(ForwardingHandler):
                                        b"\x01\x00\x00\x00\x00\x00\x00\x00")
             self.connection.close()  # a reset, no response at all
             self.close_connection = True
-        elif path.startswith("/sputnik-georgia.ru/export"):
+        elif path.startswith(("/sputnik-georgia.ru/export", "/sputnik-georgia.ru/sitemap")):
             self.reply(429, {"Retry-After": "3600", "Content-Type": "text/plain"}, b"slow down")
         elif path.startswith("/civil.ge/ka/feed"):
             self.reply(200, {"Content-Type": "application/rss+xml"})
