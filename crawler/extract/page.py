@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cssselect import SelectorError
 from lxml import etree
@@ -31,8 +32,15 @@ from crawler.extract.text import collapse, element_paragraphs, element_text, scr
 
 log = logging.getLogger(__name__)
 
-# Never article text, whatever the selectors say.
-NOISE = "script, style, noscript, template, nav, iframe, svg, canvas, button, select, form[role=search]"
+# Never article text, whatever the selectors say: page machinery, and posts embedded from
+# social networks (a tweet quoted in the text is someone else's words, not the article's).
+NOISE = ("script, style, noscript, template, nav, iframe, svg, canvas, button, select, "
+         "form[role=search], blockquote.twitter-tweet, blockquote.instagram-media, "
+         "blockquote.telegram-post, blockquote.tiktok-embed, .fb-post, amp-twitter, "
+         "amp-instagram, amp-facebook, amp-ad, amp-iframe")
+# An empty paragraph (a CMS's trailing <p>&nbsp;</p>) would make ":last-of-type" miss the
+# byline. (XPath: CSS cannot say "no text".)
+EMPTY_PARAGRAPHS = "//p[not(normalize-space(translate(., '\u00a0', ' '))) and not(.//img)]"
 MAX_AUTHOR = 120  # longer "bylines" are a selector catching a sentence
 MAX_DATELINE = 40  # a leading paragraph this short that parses as a date is the header's
 MIN_TRAFILATURA = 80  # shorter output is a cookie banner or a caption, not an article
@@ -41,6 +49,11 @@ MIN_TRAFILATURA = 80  # shorter output is a cookie banner or a caption, not an a
 _RELATED = re.compile(r"^(?:read also|read more|also read|see also|читайте также|также читайте|"
                       r"смотрите также|ასევე წაიკითხეთ|ასევე იხილეთ)\b\s*:?", re.IGNORECASE)
 _DATED_HEADLINE = re.compile(r"^\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*[–—-]\s")
+# A "not found" page served with 200 (the sites' own 404 templates) is no article.
+_NOT_FOUND = re.compile(r"\b404\b|not found|страница не найдена|გვერდი ვერ მოიძებნა",
+                        re.IGNORECASE)
+# A byline has letters ("18+", a footer's age mark, is none).
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
 
 
@@ -102,7 +115,8 @@ def _paragraphs(sel: Selector, queries: list[str]) -> list[str]:
 
 
 def _remove(sel: Selector, query: str) -> None:
-    for node in _nodes(sel, query):
+    nodes = sel.xpath(query) if query.startswith("//") else _nodes(sel, query)
+    for node in nodes:
         root = node.root
         if isinstance(root, str) or root.getparent() is None:
             continue
@@ -160,7 +174,7 @@ def _language(declared: str, body: str, hint: str) -> str:
 def _looks_like_a_name(value: str) -> bool:
     # A question, an exclamation or a line of dialogue is a selector catching text.
     return 0 < len(value) <= MAX_AUTHOR and not value.endswith(("?", "!")) \
-        and not value.startswith(("—", "–", "-"))
+        and not value.startswith(("—", "–", "-")) and _LETTERS.search(value) is not None
 
 
 def _byline(sel: Selector, queries: list[str], body: list[str]) -> str:
@@ -168,18 +182,23 @@ def _byline(sel: Selector, queries: list[str], body: list[str]) -> str:
     body's last paragraph: that is the byline (TASS signs with its last paragraph, and
     the same selector also catches an interview's bold questions)."""
     for query in queries:
-        names = [v for v in _values(sel, query) if _looks_like_a_name(v)]
-        if names:
-            return body[-1] if body and body[-1] in names else names[0]
+        names = list(dict.fromkeys(v for v in _values(sel, query) if _looks_like_a_name(v)))
+        if names:  # several authors ("A, B") when the selector finds several names
+            return body[-1] if body and body[-1] in names else ", ".join(names)
     return ""
+
+
+def _comparable(line: str) -> str:
+    """A heading line as another copy of it may print it: case and end punctuation aside."""
+    return collapse(line).casefold().rstrip(" .…:;!")
 
 
 def _without_heading_lines(body: list[str], headings: set[str],
                            rules: ExtractConfig) -> list[str]:
     """Drop leading paragraphs that repeat the headline or lead, or are only a date: a
     fallback extractor (or a body selector on a redesigned page) keeps the header."""
-    known = {collapse(h).casefold() for h in headings if h}
-    while len(body) > 1 and (body[0].casefold() in known or (
+    known = {_comparable(h) for h in headings if h}
+    while len(body) > 1 and (_comparable(body[0]) in known or (
             len(body[0]) <= MAX_DATELINE
             and parse_datetime(body[0], rules.timezone, rules.date_formats) is not None)):
         body = body[1:]
@@ -201,6 +220,47 @@ def _without_related(body: list[str]) -> list[str]:
         listing = False
         kept.append(paragraph)
     return kept or body
+
+
+def _without_related_lists(sel: Selector) -> None:
+    """Remove a list that a "Read more:" line introduces, dated or not: the marker line
+    goes later with the other "Read also" lines."""
+    for node in sel.xpath("//ul|//ol"):
+        previous = node.root.getprevious()
+        if previous is None or not isinstance(previous.tag, str):
+            continue
+        text = element_text(previous)
+        marker = _RELATED.match(text)
+        if marker and not text[marker.end():].strip() and node.root.getparent() is not None:
+            node.root.drop_tree()
+
+
+def _is_article(sel: Selector, rules: ExtractConfig, page_title: str, jsonld: Metadata) -> bool:
+    """Whether a page without configured body text is worth the fallbacks: a "not found"
+    template or a consent wall (og:type "website") served with 200 is not, unless the
+    configured title or the page's JSON-LD names an article."""
+    if _single(sel, rules.title) or jsonld.title:
+        return True
+    og_type = (sel.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
+    heading = " ".join([page_title, *sel.xpath("(//h1)[1]").xpath("string()").getall()])
+    return og_type != "website" and not _NOT_FOUND.search(heading)
+
+
+def _published_or_metadata(sel: Selector, rules: ExtractConfig,
+                           metas: list[Metadata]) -> datetime | None:
+    """The configured date; the metadata's when there is none, or when the configured one
+    is a bare date (a theme's "21 November 2026") and the metadata has that day's time."""
+    published = _published(sel, rules)
+    zone = ZoneInfo(rules.timezone)
+    if published is not None and published.astimezone(zone).time() != time(0):
+        return published  # a time of its own
+    for meta in metas:
+        candidate = parse_datetime(meta.published, rules.timezone, rules.date_formats) \
+            if meta.published else None
+        if candidate is not None and (published is None or candidate.astimezone(zone).date()
+                                      == published.astimezone(zone).date()):
+            return candidate
+    return published
 
 
 def _first(*values: Any) -> Any:
@@ -225,33 +285,35 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
     page_title = collapse(sel.xpath("//title/text()").get() or "")
 
     _remove(sel, NOISE)
-    for query in rules.drop:
+    for query in (EMPTY_PARAGRAPHS, *rules.drop):
         _remove(sel, query)
+    _without_related_lists(sel)
 
     method, body = "selectors", _paragraphs(sel, rules.body)
     if not body:
         method, body = "jsonld", jsonld.body
     if not body:
         method, body = "microdata", microdata.body
-    if not body:
+    article = body or _is_article(sel, rules, page_title, jsonld)
+    if not body and article:
         method, body = "trafilatura", _trafilatura(sel.get(), url)
-    if not body and opengraph.description:
+    if not body and article and opengraph.description:
         method, body = "opengraph", [opengraph.description]
     if not body:
         method = "none"
 
     title = _first(_single(sel, rules.title), *(m.title for m in metas), page_title, "")
-    lead = _first(_single(sel, rules.lead), *(m.description for m in metas), "")
+    shown_lead = _single(sel, rules.lead)
+    lead = _first(shown_lead, *(m.description for m in metas), "")
+    # Only a lead the page shows can be repeated by the body: a description in the
+    # metadata is often the first paragraph itself, shown once.
     body = _without_heading_lines(_without_related(body),
-                                  {title, lead, page_title, *(m.title for m in metas)}, rules)
+                                  {title, shown_lead, page_title, *(m.title for m in metas)}, rules)
     author = _first(_byline(sel, rules.author, body), *(m.author for m in metas), "")
     if author and body and body[-1] == author and len(body) > 1:
         body = body[:-1]  # TASS signs an article with its last paragraph
 
-    published = _published(sel, rules)
-    for meta in metas:
-        if published is None and meta.published:
-            published = parse_datetime(meta.published, rules.timezone, rules.date_formats)
+    published = _published_or_metadata(sel, rules, metas)
 
     tags: list[str] = []
     for query in rules.tags:
