@@ -13,18 +13,25 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import logging
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from feedparser.datetimes import _parse_date
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
 from lxml import etree
 
-__all__ = ["RawFeed", "parse_rss"]
+__all__ = ["DISABLED", "RawFeed", "parse_rss"]
+
+try:  # feedparser's own helpers, so that both read alike; a release that moved them
+    from feedparser.datetimes import _parse_date  # costs the fast path, never the feeds
+    from feedparser.html import _cp1252
+    from feedparser.mixin import _FeedParserMixin
+    from feedparser.urls import _urljoin
+    DISABLED = ""
+except ImportError as exc:
+    DISABLED = f"the fast RSS path is off: feedparser no longer has what it reuses ({exc})"
+    logging.getLogger(__name__).warning(DISABLED)
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _MEDIA = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
@@ -46,13 +53,14 @@ _ATTRS: dict[str, frozenset[str] | None] = {
 # nor such a key can end in its name, whatever prefix feedparser gives it ("<prefix>_<name>").
 _READ = ("link", "links", "id", "title", "summary", "content", "published", "updated", "created",
          "dc_date", "published_parsed", "updated_parsed", "authors", "author", "tags")
-_HANDLED = [name.split("_", 2)[2] for name in dir(_FeedParserMixin) if name.startswith(("_start_", "_end_"))]
+_HANDLED = [] if DISABLED else [name.split("_", 2)[2] for name in dir(_FeedParserMixin)
+                                 if name.startswith(("_start_", "_end_"))]
 _BUSY = frozenset(name.lower()[i + 1:] for name in (*_HANDLED, *_READ)
                   for i in range(-1, len(name)) if i < 0 or name[i] == "_")
 # Channel-level names that could set the feed's title, open an entry or end the channel.
 _CHANNEL_BUSY = frozenset({"title", "item", "entry", "channel", "feed"})
 _IMAGE_PARTS = frozenset({"url", "title", "link", "width", "height", "description"})
-_KNOWN = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_KNOWN = {} if DISABLED else {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _DECLARATION = re.compile(rb"xmlns(?::([^\s=]*))?\s*=\s*([\"'])(.*?)\2", re.DOTALL)
 # feedparser handles a DOCTYPE's entities, a BOM and the xlink namespace in its own ways.
 _REJECT = (b"<!DOCTYPE", b"<!ENTITY", b"http://www.w3.org/1999/xlink")
@@ -245,7 +253,8 @@ def _declarations_ok(data: bytes) -> bool:
 def parse_rss(data: bytes) -> RawFeed | None:
     """The document (UTF-8, cleaned by crawler.feeds.clean_xml) as feedparser would read
     it, or None when it is anything but plain RSS: then feedparser must read it."""
-    if data.startswith(codecs.BOM_UTF8) or any(m in data for m in _REJECT) or not _declarations_ok(data):
+    if DISABLED or data.startswith(codecs.BOM_UTF8) or any(m in data for m in _REJECT) \
+            or not _declarations_ok(data):
         return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, recover=False)

@@ -9,6 +9,7 @@ import importlib
 import io
 import itertools
 import random
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -403,3 +404,22 @@ def test_entities_read_no_file_and_do_not_expand(tmp_path: Path, monkeypatch: py
     assert result.entries[0].title == "&xxe; &l9;"
     # Given the document as it came (DOCTYPE and all), the fast path declines it unread.
     assert parse_rss(body) is None
+
+
+def test_without_feedparsers_internals_the_fast_path_is_off_and_feeds_still_parse() -> None:
+    # A feedparser release that moved what the fast path reuses: simulated in a fresh
+    # interpreter where one of those names is gone.
+    script = (
+        "import feedparser.html; del feedparser.html._cp1252\n"
+        "from crawler import rss_fast\n"
+        "from crawler.feeds import parse_feed\n"
+        "body = b'<rss version=\"2.0\"><channel><item><title>T</title>"
+        "<link>https://tass.com/1</link></item></channel></rss>'\n"
+        "assert rss_fast.DISABLED and rss_fast.parse_rss(body) is None, rss_fast.DISABLED\n"
+        "result = parse_feed(body, {'content-type': 'application/rss+xml'}, 'https://tass.com/rss')\n"
+        "print(result.status, [e.link for e in result.entries])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok ['https://tass.com/1']"
+    assert "the fast RSS path is off" in done.stderr
