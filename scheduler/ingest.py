@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
@@ -25,7 +26,7 @@ from core.hashing import normalised_words, words_hash, words_simhashes, words_sk
 from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
 from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
-from scheduler.stories import StoryIndex
+from scheduler.stories import StoryEntry, StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class _New:
                     words_sketch(words))
                 for (item, text_hash, words), fingerprint in zip(fresh, fingerprints, strict=True)]
 
-    def row(self, now: datetime) -> dict[str, object]:
+    def row(self, now: datetime) -> dict[str, Any]:
         item = self.item
         published, flag = settle_published(item.published, now)
         return {
@@ -145,18 +146,18 @@ def _insert(session: Session, fresh: Sequence[_New], stories: StoryIndex) -> dic
     """Insert the new URLs in one statement, then give each its story, in feed order (an
     item may join the story of one listed before it)."""
     now = utcnow()
-    ids = insert_ignore_many(session, Article, [new.row(now) for new in fresh], key="url_hash")
+    rows = [new.row(now) for new in fresh]
+    ids = insert_ignore_many(session, Article, rows, key="url_hash")
     stored: dict[str, _Stored] = {}
     story_ids = []
-    for new in fresh:
+    for new, row in zip(fresh, rows, strict=True):
         article_id, item = ids.get(new.item.url_hash), new.item
         if article_id is None:
             continue  # another writer stored it a moment ago
-        text = f"{item.title}\n{item.body or item.summary}"
-        story = stories.find(article_id, new.text_hash, new.fingerprint, new.anchors,
-                             new.sketch, item.language, text)
-        stories.add(article_id, story, item.language, new.text_hash, new.fingerprint,
-                    new.anchors, new.sketch, now)
+        entry = StoryEntry(article_id, 0, item.language, new.text_hash, new.fingerprint,
+                           new.anchors, new.sketch, now, row["published"])
+        entry.story_id = story = stories.find(entry, f"{item.title}\n{item.body or item.summary}")
+        stories.add(entry)
         story_ids.append({"article": article_id, "story": story})
         stored[item.url_hash] = _Stored(article_id, story, item.title, item.summary, item.body,
                                         item.source, item.language)

@@ -6,7 +6,7 @@
    index, so cost does not grow with the square of the window), pass a SimHash
    distance filter, and are confirmed by word overlap, so two stories on one
    topic are not merged;
-3. the same report in another language in the last 24 hours: shared numbers,
+3. the same report in another language published within 24 hours of it: shared numbers,
    dates and transliterated names (core.crosslingual), found through an inverted
    index over those anchors so the cost does not grow with the square of the window.
 
@@ -43,15 +43,20 @@ COMMON_ANCHOR = 50
 
 
 @dataclass
-class _Entry:
+class StoryEntry:
+    """What the index keeps of an article: its fingerprints and times."""
+
     article_id: int
-    story_id: int
+    story_id: int  # 0 until the index has found it one
     language: str
     content_hash: str
     simhash: int
     anchors: frozenset[str]
     sketch: frozenset[str]
     first_seen: datetime
+    # When the source says it was published: translations of one report come within hours
+    # of each other, whenever they were first seen (a first crawl sees a week at once).
+    published: datetime
 
 
 # A text this short (a headline whose page could not be had; mfa.gov.ge titles every
@@ -66,10 +71,10 @@ RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this of
 
 class StoryIndex:
     def __init__(self) -> None:
-        self.entries: dict[int, _Entry] = {}
-        self.by_anchor: dict[str, list[_Entry]] = defaultdict(list)
-        self.by_word: dict[str, list[_Entry]] = defaultdict(list)
-        self.by_hash: dict[str, list[_Entry]] = defaultdict(list)
+        self.entries: dict[int, StoryEntry] = {}
+        self.by_anchor: dict[str, list[StoryEntry]] = defaultdict(list)
+        self.by_word: dict[str, list[StoryEntry]] = defaultdict(list)
+        self.by_hash: dict[str, list[StoryEntry]] = defaultdict(list)
         self.loaded_at = self.now = utcnow()
         self.last_id = 0
         self._session: Session | None = None
@@ -87,17 +92,19 @@ class StoryIndex:
         if self.now - self.loaded_at > RELOAD_AFTER:
             self.invalidate()
         columns = [Article.id, Article.story_id, Article.language, Article.content_hash,
-                   Article.simhash, Article.anchors, Article.sketch, Article.first_seen]
+                   Article.simhash, Article.anchors, Article.sketch, Article.first_seen,
+                   Article.published]
         rows = session.execute(
             sa_select(*columns)  # type: ignore[call-overload]
             .where(Article.first_seen >= self.now - CLUSTER_WINDOW, col(Article.id) > self.last_id)
             .order_by(col(Article.id))
         ).all()
-        for article_id, story_id, language, text_hash, fingerprint, anchors, words, first_seen \
-                in rows:
+        for article_id, story_id, language, text_hash, fingerprint, anchors, words, first_seen, \
+                published in rows:
             if article_id is not None:
-                self.add(article_id, story_id or article_id, language, text_hash, fingerprint,
-                         frozenset(anchors.split()), frozenset(words.split()), first_seen)
+                self.add(StoryEntry(article_id, story_id or article_id, language, text_hash,
+                                    fingerprint, frozenset(anchors.split()),
+                                    frozenset(words.split()), first_seen, published or first_seen))
 
     def invalidate(self) -> None:
         """Forget everything: the next refresh loads the window afresh."""
@@ -108,16 +115,13 @@ class StoryIndex:
         self.last_id = 0
         self.loaded_at = utcnow()
 
-    def add(self, article_id: int, story_id: int, language: str, text_hash: str,
-            fingerprint: int, anchors: frozenset[str], words: frozenset[str],
-            first_seen: datetime | None = None) -> None:
-        entry = _Entry(article_id, story_id, language, text_hash, fingerprint, anchors, words,
-                       first_seen or self.now)
-        self.entries[article_id] = entry
-        self.last_id = max(self.last_id, article_id)
+    def add(self, entry: StoryEntry) -> None:
+        """Index an article whose story is known (``entry.story_id`` set)."""
+        self.entries[entry.article_id] = entry
+        self.last_id = max(self.last_id, entry.article_id)
         self._post(entry)
 
-    def _post(self, entry: _Entry) -> None:
+    def _post(self, entry: StoryEntry) -> None:
         self.by_hash[entry.content_hash].append(entry)
         for anchor in entry.anchors:
             self.by_anchor[anchor].append(entry)
@@ -139,17 +143,14 @@ class StoryIndex:
         entry.anchors, entry.sketch = anchors, words
         self._post(entry)
 
-    def find(self, article_id: int, text_hash: str, fingerprint: int, anchors: frozenset[str],
-             words: frozenset[str], language: str, text: str) -> int:
+    def find(self, entry: StoryEntry, text: str) -> int:
         """The story for a just-inserted article (its own id when it starts one)."""
         if len(text.split()) < MIN_STORY_WORDS:
-            return (self._translation(article_id, anchors, language) or article_id)
-        twin = self._twin(article_id, text_hash)
-        if twin:
-            return twin
-        return (self._near_duplicate(article_id, fingerprint, words, text)
-                or self._translation(article_id, anchors, language)
-                or article_id)
+            return self._translation(entry) or entry.article_id
+        return (self._twin(entry.article_id, entry.content_hash)
+                or self._near_duplicate(entry.article_id, entry.simhash, entry.sketch, text)
+                or self._translation(entry)
+                or entry.article_id)
 
     def _twin(self, article_id: int, text_hash: str) -> int | None:
         """The story of the first article in the window with this very text."""
@@ -178,20 +179,20 @@ class StoryIndex:
                 return story_id
         return None
 
-    def _translation(self, article_id: int, anchors: frozenset[str], language: str) -> int | None:
-        since = self.now - TRANSLATION_WINDOW
+    def _translation(self, new: StoryEntry) -> int | None:
+        article_id, anchors, language = new.article_id, new.anchors, new.language
         shared: Counter[int] = Counter()
-        candidates: dict[int, _Entry] = {}
+        candidates: dict[int, StoryEntry] = {}
         for anchor in anchors:
             posting = self.by_anchor.get(anchor, [])
             if len(posting) > COMMON_ANCHOR:
                 continue
             for entry in posting:
                 if entry.language != language and entry.article_id != article_id \
-                        and entry.first_seen >= since:
+                        and abs(entry.published - new.published) <= TRANSLATION_WINDOW:
                     shared[entry.article_id] += 1
                     candidates[entry.article_id] = entry
-        best: tuple[float, _Entry] | None = None
+        best: tuple[float, StoryEntry] | None = None
         for other_id, _count in shared.most_common(10):
             entry = candidates[other_id]
             agreement = compare(anchors, entry.anchors)
