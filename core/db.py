@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Table, bindparam, create_engine, event, func, select, text, update
+from sqlalchemy import Engine, Executable, Table, bindparam, create_engine, event, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.errors import StorageError
 from core.hashing import SIMHASH_VERSION, simhash
-from core.models import Article, Meta
+from core.models import FINGERPRINTED_TEXT, Article, Meta
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -84,12 +84,10 @@ def _refresh_fingerprints(engine: Engine) -> None:
         if mark is not None and mark.value == current:
             return
         articles = Article.__table__  # type: ignore[attr-defined]
-        stored_text = articles.c.title + "\n" + func.coalesce(func.nullif(articles.c.body, ""),
-                                                       articles.c.summary)
         last = 0
         while True:
             rows = session.connection().execute(
-                select(articles.c.id, stored_text).where(articles.c.id > last)
+                select(articles.c.id, FINGERPRINTED_TEXT).where(articles.c.id > last)
                 .order_by(articles.c.id).limit(_FINGERPRINT_BATCH)).all()
             if not rows:
                 break

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 
@@ -91,6 +91,17 @@ class Article(SQLModel, table=True):
     story_id: int | None = None
     revision: int = 1
     extraction: str = Field(default="feed", max_length=20)
+
+
+def fingerprinted_text(title: str, body: str, summary: str) -> str:
+    """The text an article's fingerprints (content hash, SimHash, sketch) are computed
+    from: its title, then its body, or its summary when it has none."""
+    return f"{title}\n{body or summary}"
+
+
+# fingerprinted_text in SQL, to read stored articles' texts back.
+FINGERPRINTED_TEXT = Article.title + "\n" + func.coalesce(
+    func.nullif(Article.body, ""), Article.summary)
 
 
 class ArticleRevision(SQLModel, table=True):

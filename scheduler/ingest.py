@@ -22,8 +22,16 @@ from sqlmodel import Session, col, select
 from alerts.rules import Document, RuleMatch, RuleSet
 from core.crosslingual import signature
 from core.db import insert_ignore, insert_ignore_many
-from core.hashing import normalised_words, words_hash, words_simhashes, words_sketch
-from core.models import Alert, Article, ArticleRevision, FetchValidator, RuleMatchRow, utcnow
+from core.hashing import normalised_words, words_hash, words_simhash, words_simhashes, words_sketch
+from core.models import (
+    Alert,
+    Article,
+    ArticleRevision,
+    FetchValidator,
+    RuleMatchRow,
+    fingerprinted_text,
+    utcnow,
+)
 from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
 from scheduler.stories import StoryEntry, StoryIndex
@@ -156,7 +164,8 @@ def _insert(session: Session, fresh: Sequence[_New], stories: StoryIndex) -> dic
             continue  # another writer stored it a moment ago
         entry = StoryEntry(article_id, 0, item.language, new.text_hash, new.fingerprint,
                            new.anchors, new.sketch, now, row["published"])
-        entry.story_id = story = stories.find(entry, f"{item.title}\n{item.body or item.summary}")
+        text = fingerprinted_text(item.title, item.body, item.summary)
+        entry.story_id = story = stories.find(entry, text)
         stories.add(entry)
         story_ids.append({"article": article_id, "story": story})
         stored[item.url_hash] = _Stored(article_id, story, item.title, item.summary, item.body,
@@ -181,8 +190,8 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     article.body = item.body or article.body
     article.content_hash = text_hash
     article.feed_hash = item.feed_hash
-    words = normalised_words(f"{article.title}\n{article.body or article.summary}")
-    article.simhash = words_simhashes([words])[0]
+    words = normalised_words(fingerprinted_text(article.title, article.body, article.summary))
+    article.simhash = words_simhash(words)
     article.anchors = " ".join(sorted(signature(anchor_text(article.title,
                                                              article.body or article.summary))))
     article.sketch = " ".join(sorted(words_sketch(words)))
@@ -217,7 +226,7 @@ def store_result(session: Session, result: SourceResult, rules: RuleSet,
     fresh: dict[str, tuple[ArticleItem, str, list[str]]] = {}
     repeats: list[tuple[ArticleItem, str]] = []  # known URLs, and URLs listed twice
     for item in items:
-        words = normalised_words(f"{item.title}\n{item.body or item.summary}")
+        words = normalised_words(fingerprinted_text(item.title, item.body, item.summary))
         text_hash = words_hash(words)
         if item.url_hash in existing or item.url_hash in fresh:
             repeats.append((item, text_hash))

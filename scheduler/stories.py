@@ -23,13 +23,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from core.crosslingual import compare
 from core.hashing import NEAR_DUPLICATE_DISTANCE, NEAR_DUPLICATE_OVERLAP, hamming, word_overlap
-from core.models import Article, utcnow
+from core.models import FINGERPRINTED_TEXT, Article, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,7 @@ class StoryEntry:
 # statement alike) says too little to be anyone's twin or near-duplicate.
 MIN_STORY_WORDS = 25
 # The texts of a new article's closest candidates, in one query.
-_TEXTS = (sa_select(Article.id, Article.title + "\n"  # type: ignore[call-overload]
-                    + func.coalesce(func.nullif(Article.body, ""), Article.summary))
+_TEXTS = (sa_select(Article.id, FINGERPRINTED_TEXT)  # type: ignore[call-overload]
           .where(col(Article.id).in_(bindparam("ids", expanding=True))))
 RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this often
 

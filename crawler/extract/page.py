@@ -115,7 +115,10 @@ def _paragraphs(sel: Selector, queries: list[str]) -> list[str]:
 
 
 def _remove(sel: Selector, query: str) -> None:
-    nodes = sel.xpath(query) if query.startswith("//") else _nodes(sel, query)
+    _drop(_nodes(sel, query))
+
+
+def _drop(nodes: list[Selector]) -> None:
     for node in nodes:
         root = node.root
         if isinstance(root, str) or root.getparent() is None:
@@ -225,21 +228,22 @@ def _without_related(body: list[str]) -> list[str]:
 def _without_related_lists(sel: Selector) -> None:
     """Remove a list that a "Read more:" line introduces, dated or not: the marker line
     goes later with the other "Read also" lines."""
+    # Dropped as found: a second list then follows the marker in its turn.
     for node in sel.xpath("//ul|//ol"):
         previous = node.root.getprevious()
         if previous is None or not isinstance(previous.tag, str):
             continue
         text = element_text(previous)
         marker = _RELATED.match(text)
-        if marker and not text[marker.end():].strip() and node.root.getparent() is not None:
-            node.root.drop_tree()
+        if marker and not text[marker.end():].strip():
+            _drop([node])
 
 
-def _is_article(sel: Selector, rules: ExtractConfig, page_title: str, jsonld: Metadata) -> bool:
+def _is_article(sel: Selector, configured_title: str, page_title: str, jsonld: Metadata) -> bool:
     """Whether a page without configured body text is worth the fallbacks: a "not found"
     template or a consent wall (og:type "website") served with 200 is not, unless the
     configured title or the page's JSON-LD names an article."""
-    if _single(sel, rules.title) or jsonld.title:
+    if configured_title or jsonld.title:
         return True
     og_type = (sel.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
     heading = " ".join([page_title, *sel.xpath("(//h1)[1]").xpath("string()").getall()])
@@ -285,7 +289,8 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
     page_title = collapse(sel.xpath("//title/text()").get() or "")
 
     _remove(sel, NOISE)
-    for query in (EMPTY_PARAGRAPHS, *rules.drop):
+    _drop(sel.xpath(EMPTY_PARAGRAPHS))
+    for query in rules.drop:
         _remove(sel, query)
     _without_related_lists(sel)
 
@@ -294,7 +299,8 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
         method, body = "jsonld", jsonld.body
     if not body:
         method, body = "microdata", microdata.body
-    article = body or _is_article(sel, rules, page_title, jsonld)
+    configured_title = _single(sel, rules.title)
+    article = body or _is_article(sel, configured_title, page_title, jsonld)
     if not body and article:
         method, body = "trafilatura", _trafilatura(sel.get(), url)
     if not body and article and opengraph.description:
@@ -302,7 +308,7 @@ def extract_page(html: str, url: str, rules: ExtractConfig, language_hint: str =
     if not body:
         method = "none"
 
-    title = _first(_single(sel, rules.title), *(m.title for m in metas), page_title, "")
+    title = _first(configured_title, *(m.title for m in metas), page_title, "")
     shown_lead = _single(sel, rules.lead)
     lead = _first(shown_lead, *(m.description for m in metas), "")
     # Only a lead the page shows can be repeated by the body: a description in the
