@@ -47,7 +47,7 @@ def canonical_url(url: str, *, force_https: bool = False) -> str:
     query = urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                if not _is_tracking(k))
-    )
+    ) if parts.query else ""
     return urlunsplit((scheme, host, path, query, ""))
 
 

@@ -112,6 +112,7 @@ def _from_timestamp(number: float) -> datetime | None:
     return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
 
 
+@lru_cache(maxsize=256)  # a feed's items share their zone
 def _offset_zone(sign: str | None, hh: str | None, mm: str | None, abbr: str | None) -> tzinfo | None:
     """The zone of "+0300"/"+3"/"+03:00" or of a known abbreviation; None when unknown."""
     if sign and hh:
@@ -168,6 +169,8 @@ def _rfc822(text: str) -> datetime | None:
 
 
 def _iso(text: str) -> datetime | None:
+    if not text[:1].isdecimal():  # what \d is; an RFC 822 date, the feeds' own, fails here
+        return None
     text = _ISO_SPACE_ZONE.sub(r"\1\2", text)
     if not re.match(r"^\d{4}-?\d{2}-?\d{2}", text):
         return None

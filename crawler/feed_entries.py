@@ -12,13 +12,13 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from crawler.dates import parse_datetime
 from crawler.extract.text import collapse, markup_paragraphs, markup_text, plain_text, unescape_markup
 
-_WHITESPACE = re.compile(r"\s+")
 # TASS: "A byline, when present, is only the last <p><em><strong> of the full text".
 _BYLINE = re.compile(r"<p>\s*<em>\s*<strong>([^<]{1,120})</strong>\s*</em>\s*</p>\s*$", re.IGNORECASE)
 _INITIAL = re.compile(r"\b\w\.")  # "А. Смирнова": an initial's dot ends no sentence
@@ -28,7 +28,12 @@ _YOAST = re.compile(r"^The post .+ appeared first on .+\.?$", re.DOTALL)
 _READ_MORE = ("read more", "continue reading", "читать далее", "подробнее", "ვრცლად")
 _FILLER_CHARS = " .…»›→>:–—-[]()"
 # WordPress ends an excerpt in "[…]", sometimes followed by a "Read more" link.
-_TRAILING_MORE = re.compile(rf"(?<=[…\].])\s*(?:{'|'.join(_READ_MORE)})[\s»›→>.…]*$", re.IGNORECASE)
+_MORE_TAIL = "»›→>.…"
+_TRAILING_MORE = re.compile(rf"(?<=[…\].])\s*(?:{'|'.join(_READ_MORE)})[\s{_MORE_TAIL}]*$", re.IGNORECASE)
+# What _TRAILING_MORE needs at the very end once its tail is trimmed: checked first, on
+# the last few characters, since scanning a whole summary with a lookbehind costs more.
+_MORE_AT_END = re.compile(rf"(?:{'|'.join(_READ_MORE)})$", re.IGNORECASE)
+_LONGEST_MORE = max(map(len, _READ_MORE))
 _TRAILING_ELLIPSIS = re.compile(r"\s*\[\s*(?:…|\.\.\.)\s*\]$")
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _EMAIL_ONLY = re.compile(rf"^(?:mailto:)?{_EMAIL}$")
@@ -56,17 +61,27 @@ def _on_host(link: str, host: str) -> bool:
     return bool(host) and first.removeprefix("www.") == host.removeprefix("www.")
 
 
+@lru_cache(maxsize=256)
+def _base(base_url: str) -> tuple[str, str]:
+    """The feed URL's scheme and host name: the same for every entry of a feed."""
+    base = urlsplit(base_url)
+    return base.scheme, base.hostname or ""
+
+
 def absolute_link(link: str, base_url: str) -> str:
     """An http(s) URL with a lower-case scheme and host, or "" when ``link`` is none."""
-    link = _WHITESPACE.sub("", link)  # CDATA newlines, a space typed into the URL
+    link = "".join(link.split())  # CDATA newlines, a space typed into the URL
     if not link:
         return ""
     try:
-        base = urlsplit(base_url)
         parts = urlsplit(link)
-        if not parts.scheme and not link.startswith("/") and _on_host(link, base.hostname or ""):
-            link = f"{base.scheme}://{link}"
-        parts = urlsplit(urljoin(base_url, link))
+        # An absolute link (nearly every feed's) is what urljoin would hand back; one
+        # with a ";" is not (urljoin drops an empty ";params").
+        if parts.scheme not in ("http", "https") or not parts.netloc or ";" in link:
+            scheme, host = _base(base_url)
+            if not parts.scheme and not link.startswith("/") and _on_host(link, host):
+                link = f"{scheme}://{link}"
+            parts = urlsplit(urljoin(base_url, link))
     except ValueError:  # "ftp:////y[…]": a bracketed host that is no IPv6 address
         return ""
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -84,7 +99,7 @@ def _link(entry: Any, base_url: str) -> str:
     guid = (entry.get("id") or "").strip()
     if not link and guid.lower().startswith(("http://", "https://")):
         link = guid
-    host = urlsplit(base_url).hostname or ""
+    host = _base(base_url)[1]
     if link == guid and not (link.lower().startswith(("http://", "https://", "/")) or _on_host(link, host)):
         return ""  # feedparser promoted a non-URL guid (isPermaLink by default) to the link
     return absolute_link(link, base_url)
@@ -109,6 +124,8 @@ def _published(entry: Any, timezone: str) -> datetime | None:
 
 def _person(text: str) -> str:
     """A name from an RSS/Atom person: the e-mail address dropped, an address alone is none."""
+    if not text:
+        return ""
     name = markup_text(text)
     for pattern in (_EMAIL_AND_NAME, _NAME_AND_EMAIL):
         if match := pattern.match(name):
@@ -172,9 +189,21 @@ def _full_text(entry: Any) -> tuple[str, str]:
     return "", ""
 
 
+def _trimmed(text: str) -> str:
+    """The text without the arrows, dots and spaces _TRAILING_MORE allows at its end."""
+    while (shorter := text.rstrip().rstrip(_MORE_TAIL)) != text:
+        text = shorter
+    return text
+
+
 def _summary(value: str, content: str) -> str:
     summary = " ".join(_article_paragraphs(value))
-    summary = _TRAILING_ELLIPSIS.sub("", _TRAILING_MORE.sub("", summary)).strip()
+    trimmed = _trimmed(summary)
+    if _MORE_AT_END.search(trimmed, max(0, len(trimmed) - _LONGEST_MORE)):
+        summary = _TRAILING_MORE.sub("", summary)
+    if summary.rstrip().endswith("]"):
+        summary = _TRAILING_ELLIPSIS.sub("", summary)
+    summary = summary.strip()
     if _is_filler(summary) or (content and summary == content.replace("\n\n", " ")):
         return ""  # feeds without a description copy the full text into it
     return summary

@@ -43,6 +43,7 @@ _CDATA = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.DOTALL)
 # Bitrix with an empty SERVER_NAME (mid.ru) prints "http:///ru/...": a path on the feed's
 # host, which feedparser would read as the host "ru".
 _EMPTY_HOST = re.compile(r"\bhttps?:///+(?=[^/\s])", re.IGNORECASE)
+_DOCTYPE = re.compile("<!DOCTYPE", re.IGNORECASE)
 _FEED_START = re.compile(r"<\?xml\s|<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -135,7 +136,8 @@ def decode_body(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
 def _strip_doctype(text: str) -> str:
     """Remove the DOCTYPE with its internal subset: no entity is ever declared, so none
     can read a file or expand exponentially. Quote-aware, since entity values hold '>'."""
-    start = text.upper().find("<!DOCTYPE")
+    found = _DOCTYPE.search(text)
+    start = found.start() if found else -1
     if start < 0 or re.search(r"<[A-Za-z]", _COMMENTS.sub("", text[:start])):
         return text  # none, or it is inside the document (a CDATA text), not before the root
     depth, quote, i = 0, "", start + 9
@@ -189,7 +191,9 @@ def clean_xml(text: str) -> str:
     fallback parser (which mangles them and returns CDATA HTML escaped)."""
     text = _drop_leading_junk(_CONTROL_REF.sub("", _CONTROL.sub("", text)))
     text = _NAMED_ENTITY.sub(_numeric_entity, _strip_doctype(text))
-    text = _EMPTY_HOST.sub("/", _escape_bare_amps(text))
+    text = _escape_bare_amps(text)
+    if ":///" in text:  # what _EMPTY_HOST needs; its leading \b makes it scan every position
+        text = _EMPTY_HOST.sub("/", text)
     # Bytes go to feedparser as UTF-8 now: the declaration must not say otherwise.
     return _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
 

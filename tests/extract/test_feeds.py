@@ -351,6 +351,41 @@ def test_never_raises_on_xmlish_text(text: str) -> None:
     assert result.status in ("ok", "empty", "challenge", "not-a-feed", "parse-error")
 
 
+@pytest.mark.parametrize("description", [
+    "<html><head><title>Lavrov on Georgia - TASS</title>",  # a page, cut inside its head
+    '<!DOCTYPE html><html lang="ru"><head><meta charSet="utf-8"/>',
+    "<head><title>t</title></head>",
+])
+def test_description_holding_the_start_of_a_page_is_no_text(description: str) -> None:
+    """A CMS that puts a page into the description, cut at N characters: lxml's fragment
+    parser asserted on it, which lost the whole feed."""
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>Lavrov on Georgia</title><link>https://tass.com/politics/1</link>"
+            f"<description><![CDATA[{description}]]></description></item>"
+            f"<item><title>Second</title><link>https://tass.com/politics/2</link>"
+            f"<description><![CDATA[<html><head><title>x</title></head><p>Kept text]]></description>"
+            f"</item></channel></rss>").encode()
+    result = parse_feed(body, RSS, "https://tass.com/rss/v2.xml")
+    assert result.status == "ok"
+    first, second = result.entries
+    assert (first.title, first.summary) == ("Lavrov on Georgia", "")
+    assert second.summary == "Kept text"
+
+
+_MARKUP = st.sampled_from(["<html>", "<head>", "</head>", "<body>", "</body>", "<title>", "<p>",
+                           "</p>", "<!DOCTYPE html>", "<meta charset=utf-8>", "<br>", "&lt;p&gt;",
+                           "&amp;", "text ", "Грузия ", "<script>", "<![CDATA[", "]]>", "<div"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_MARKUP, max_size=12).map("".join))
+def test_never_raises_on_markup_in_an_item(markup: str) -> None:
+    body = (f"<rss version='2.0'><channel><item><title>{markup}</title><link>https://x.test/1"
+            f"</link><description><![CDATA[{markup}]]></description></item></channel></rss>")
+    result = parse_feed(body.encode(), {}, "https://x.test/feed")
+    assert result.status in ("ok", "empty", "parse-error")
+
+
 def test_entry_html_keeps_its_text_and_drops_scripts_and_styles() -> None:
     # Entry HTML is turned into plain text by the project, not by feedparser's
     # sanitiser (switched off): scripts, styles and handlers must still not leak.
