@@ -34,8 +34,8 @@ _MONTHS = {
                                    "август", "сентябр", "октябр", "ноябр", "декабр"], 1)},
 }
 # Thousands written 15,000 / 15 000 / 15.000 are one number; 3,5 and 3.5 another.
-_WORD = re.compile(r"[^\W\d_]+|\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)?",
-                   re.UNICODE)
+# (Both number forms start with the one \d the engine then tests once per position.)
+_WORD = re.compile(r"[^\W\d_]+|\d(?:\d{0,2}(?:[ ,.\u00a0\u202f]\d{3})+(?!\d)|\d*(?:[.,]\d+)?)")
 _LETTER = re.compile(r"[^\W\d_]")  # what a word of _WORD is made of
 _GROUPED = re.compile(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+")
 # Capitalised words that start sentences or are common everywhere carry no signal.
@@ -70,7 +70,6 @@ for _stem, _number in _MONTHS.items():
         _MONTH_STEMS.setdefault(_stem[:2], []).append((_stem, _number))
 
 
-@lru_cache(maxsize=1 << 16)  # called for every word of every article
 def _month(word: str) -> int | None:
     lowered = word.lower()
     if lowered in _MONTHS:
@@ -85,7 +84,6 @@ def _starts_sentence(text: str, start: int) -> bool:
     return start == 0 or text[max(0, start - 2):start].strip() in (".", "!", "?", "")
 
 
-@lru_cache(maxsize=1 << 17)  # a token's anchor does not depend on the text around it
 def _token_anchor(token: str) -> tuple[str, bool]:
     """The anchor a token gives ("" for none), and whether it is a name, which counts
     only where it does not start a sentence."""
@@ -115,20 +113,39 @@ def _named_inside_a_sentence(text: str, token: str) -> bool:
     return False
 
 
+# A token's anchor does not depend on the text around it, so each distinct token is
+# classified once and kept: a text's anchors are then set operations in C, not a Python
+# loop over its words. Forgotten together past the limit, not grown.
+_LEARNED_LIMIT = 1 << 17
+_learned: set[str] = set()  # every token classified, most of them anchoring nothing
+_plain_anchor: dict[str, str] = {}  # numbers, months, Georgian words
+_name_anchor: dict[str, str] = {}  # names: they count only inside a sentence
+
+
+def _learn(tokens: set[str], every: set[str]) -> None:
+    if len(_learned) + len(tokens) > _LEARNED_LIMIT:
+        _learned.clear()
+        _plain_anchor.clear()
+        _name_anchor.clear()
+        tokens = every  # the text's other tokens were forgotten too
+    for token in tokens:
+        anchor, name = _token_anchor(token)
+        if anchor:
+            (_name_anchor if name else _plain_anchor)[token] = anchor
+    _learned.update(tokens)  # last: a token is never learned before its anchor is kept
+
+
 def signature(text: str) -> frozenset[str]:
     """Numbers, months and transliterated name stems of a text."""
-    anchors: set[str] = set()
-    names: list[tuple[str, str]] = []
-    # Each distinct word once; a name's occurrences are then looked up with str.find,
-    # which is far cheaper than walking every word of the text in Python.
     tokens = set(_WORD.findall(text))
-    for token, (anchor, name) in zip(tokens, map(_token_anchor, tokens), strict=True):
-        if anchor:
-            if name:
-                names.append((token, anchor))
-            else:
-                anchors.add(anchor)
-    for token, anchor in names:
+    new = tokens - _learned
+    if new:
+        _learn(new, tokens)
+    anchors = set(map(_plain_anchor.__getitem__, _plain_anchor.keys() & tokens))
+    # A name's occurrences are looked up with str.find, far cheaper than walking every
+    # word of the text in Python.
+    for token in _name_anchor.keys() & tokens:
+        anchor = _name_anchor[token]
         if anchor not in anchors and _named_inside_a_sentence(text, token):
             anchors.add(anchor)
     return frozenset(anchors)
