@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.errors import StorageError
-from core.hashing import SIMHASH_VERSION, simhash
+from core.hashing import SIMHASH_VERSION, normalised_words, words_fingerprints
 from core.models import FINGERPRINTED_TEXT, Article, Meta
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -75,9 +75,9 @@ _FINGERPRINT_BATCH = 1000
 
 
 def _refresh_fingerprints(engine: Engine) -> None:
-    """Recompute the stored SimHash values once, if an earlier version of the algorithm
-    computed them: the story index compares them with new ones. Only a derived column
-    changes; a database without that mark is marked in the same transaction."""
+    """Recompute the stored SimHash values and sketches once, if an earlier version of the
+    algorithm computed them: the story index compares them with new ones. Only derived
+    columns change; a database without that mark is marked in the same transaction."""
     current = str(SIMHASH_VERSION)
     with session_scope(engine) as session:
         mark = session.get(Meta, "simhash_version")
@@ -91,10 +91,13 @@ def _refresh_fingerprints(engine: Engine) -> None:
                 .order_by(articles.c.id).limit(_FINGERPRINT_BATCH)).all()
             if not rows:
                 break
+            prints = words_fingerprints([normalised_words(value or "") for _, value in rows])
             session.connection().execute(
                 update(articles).where(articles.c.id == bindparam("row_id"))
-                .values(simhash=bindparam("value")),
-                [{"row_id": row_id, "value": simhash(value or "")} for row_id, value in rows])
+                .values(simhash=bindparam("value"), sketch=bindparam("words")),
+                [{"row_id": row_id, "value": fingerprint.simhash,
+                  "words": " ".join(sorted(fingerprint.sketch))}
+                 for (row_id, _), fingerprint in zip(rows, prints, strict=True)])
             last = rows[-1][0]
         if mark is None:  # another process opening the database may be marking it too
             insert_ignore(session, Meta, {"key": "simhash_version", "value": current}, "key")

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from core.db import insert_ignore, insert_ignore_many, make_engine, ping, redact, session_scope
 from core.errors import StorageError
-from core.hashing import SIMHASH_VERSION, simhash
+from core.hashing import SIMHASH_VERSION, simhash, sketch
 from core.models import Alert, Article, Meta, utcnow
 
 
@@ -48,15 +48,21 @@ def test_simhash_values_of_an_earlier_algorithm_are_recomputed_once(database_url
         for n in range(3):
             insert_ignore(session, Article, {**_article(f"h{n}"), "title": f"Title {n}",
                                              "body": "" if n else "Body words here",
-                                             "summary": "a summary", "simhash": 12345})
+                                             "summary": "a summary", "simhash": 12345,
+                                             "sketch": "old words"})
         session.delete(session.get(Meta, "simhash_version"))  # as a database of before
     make_engine(database_url)
     with Session(engine) as session:
         stored = {a.title: a.simhash for a in session.exec(select(Article))}
+        sketches = {a.title: a.sketch for a in session.exec(select(Article))}
         assert session.get(Meta, "simhash_version").value == str(SIMHASH_VERSION)  # type: ignore[union-attr]
     assert stored == {"Title 0": simhash("Title 0\nBody words here"),
                       "Title 1": simhash("Title 1\na summary"),
                       "Title 2": simhash("Title 2\na summary")}
+    assert sketches == {"Title 0": " ".join(sorted(sketch("Title 0\nBody words here"))),
+                        "Title 1": " ".join(sorted(sketch("Title 1\na summary"))),
+                        "Title 2": " ".join(sorted(sketch("Title 2\na summary")))}
+    assert sketches["Title 0"] == "body here title words"  # every word of three letters or more
     with session_scope(engine) as session:  # marked: not recomputed again
         session.exec(text("UPDATE articles SET simhash = 7"))  # type: ignore[call-overload]
     make_engine(database_url)

@@ -7,12 +7,16 @@ from hypothesis import strategies as st
 from core.hashing import (
     NEAR_DUPLICATE_DISTANCE,
     NEAR_DUPLICATE_OVERLAP,
+    SKETCH_SIZE,
     content_hash,
     hamming,
     normalised_words,
     simhash,
     word_overlap,
+    words_fingerprints,
+    words_simhash,
     words_simhashes,
+    words_sketch,
 )
 from core.urls import canonical_url, on_domains, url_hash
 
@@ -64,29 +68,42 @@ def test_simhash_near_duplicates_are_close_and_others_far() -> None:
     assert -(1 << 63) <= simhash(base) < (1 << 63)
 
 
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _mix(z: int) -> int:
+    z ^= z >> 30
+    z = z * 0xBF58476D1CE4E5B9 & _MASK
+    z ^= z >> 27
+    z = z * 0x94D049BB133111EB & _MASK
+    return z ^ z >> 31
+
+
+def _reference_digest(word: str) -> int:
+    """A word's digest as defined, in plain integers: the sum of splitmix64's finaliser
+    over each character's (code point, place from 1), mixed with the length."""
+    total = sum(_mix((ord(char) | place << 21) * _GOLDEN & _MASK)
+                for place, char in enumerate(word, 1))
+    return _mix((total + len(word) * _GOLDEN) & _MASK)
+
+
 def _reference_simhash(text: str) -> int:
     """SimHash as defined, one counter per bit of each feature, in plain integers: a
-    word's feature is its BLAKE2b-64, a pair's its words' features mixed by splitmix64's
+    word's feature is its digest, a pair's its words' digests mixed by splitmix64's
     finaliser (what the numpy version computes)."""
-    import hashlib
     import itertools
 
     from core.hashing import normalised_words
 
-    mask = (1 << 64) - 1
+    mask = _MASK
     words = normalised_words(text)
     if not words:
         return 0
-    single = [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "big")
-              for w in words]
+    single = [_reference_digest(w) for w in words]
     features = list(single)
     for a, b in itertools.pairwise(single):
-        z = (a * 0x9E3779B97F4A7C15 & mask) ^ ((b << 29 | b >> 35) & mask)
-        z ^= z >> 30
-        z = z * 0xBF58476D1CE4E5B9 & mask
-        z ^= z >> 27
-        z = z * 0x94D049BB133111EB & mask
-        features.append(z ^ z >> 31)
+        features.append(_mix((a * _GOLDEN & mask) ^ ((b << 29 | b >> 35) & mask)))
     counts = [0] * 64
     for value in features:
         for bit in range(64):
@@ -108,3 +125,21 @@ def test_simhashes_of_a_batch_are_each_texts_own() -> None:
     words = [normalised_words(text) for text in texts]
     assert words_simhashes(words) == [simhash(text) for text in texts]
     assert words_simhashes(words)[0] == 0 and words_simhashes([]) == []
+
+
+def _reference_sketch(words: list[str]) -> frozenset[str]:
+    """The SKETCH_SIZE distinct words of three letters or more with the smallest digests."""
+    return frozenset(sorted({w for w in words if len(w) > 2}, key=_reference_digest)[:SKETCH_SIZE])
+
+
+_WORDS = st.sampled_from(["Georgia", "грузия", "ქართული", "talks", "2026", "visa", "a", "ab"]) \
+    | st.text(st.characters(categories=("L", "N")), min_size=1, max_size=12)  # astral too
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_WORDS, max_size=40), max_size=12))
+def test_fingerprints_of_a_batch_are_each_texts_own_simhash_and_sketch(texts: list[list[str]]) -> None:
+    fingerprints = words_fingerprints(texts)
+    assert [f.simhash for f in fingerprints] == [words_simhash(words) for words in texts]
+    assert [f.sketch for f in fingerprints] == [words_sketch(words) for words in texts] \
+        == [_reference_sketch(words) for words in texts]
