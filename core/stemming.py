@@ -15,6 +15,8 @@ dependency), else in pure Python with the same results.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import snowballstemmer
 
 from core.text import script_of
@@ -69,6 +71,28 @@ def stem(token: str) -> str:
             _cache.clear()
         _cache[token] = found
     return found
+
+
+def stem_many(tokens: Iterable[str]) -> list[str]:
+    """``stem`` of each token, in order: the ones not yet cached are stemmed a script at
+    a time, in one call to the stemmer each (a call per word costs more than the stemming)."""
+    tokens = list(tokens)
+    missing = {token for token in tokens if token not in _cache}
+    if missing:
+        if len(_cache) + len(missing) > CACHE_LIMIT:
+            _cache.clear()
+            missing = set(tokens)
+        by_script: dict[str, list[str]] = {}
+        for token in missing:
+            by_script.setdefault(script_of(token) or "", []).append(token)
+        for script, words in by_script.items():
+            if script == "ka":
+                stems = list(map(georgian_stem, words))
+            else:
+                stemmer = _STEMMERS.get(script)
+                stems = stemmer.stemWords(words) if stemmer else words
+            _cache.update(zip(words, stems, strict=True))
+    return list(map(_cache.__getitem__, tokens))
 
 
 def stem_cache() -> dict[str, str]:

@@ -53,6 +53,14 @@ def _is_plain(text: str, folded: str) -> bool:
             and unicodedata.is_normalized("NFKC", folded))
 
 
+def words_are_normalised(text: str) -> bool:
+    """Whether ``words(text)`` equals ``core.hashing.normalised_words(text)``: for text that
+    is NFKC already and holds no "_", invisible character or combining mark (most text),
+    both are the case-folded text's \\w+ runs, so a caller holding one has the other."""
+    folded = fold(text)
+    return "_" not in folded and _is_plain(text, folded) and unicodedata.is_normalized("NFKC", text)
+
+
 def _word(raw: str) -> str:
     return fold(_DROP_INSIDE.sub("", unicodedata.normalize("NFKC", raw)))
 

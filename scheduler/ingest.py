@@ -22,7 +22,13 @@ from sqlmodel import Session, col, select
 from alerts.rules import Document, RuleMatch, RuleSet
 from core.crosslingual import signature
 from core.db import insert_ignore, insert_ignore_many
-from core.hashing import normalised_words, words_hash, words_simhash, words_simhashes, words_sketch
+from core.hashing import (
+    normalised_words,
+    words_fingerprints,
+    words_hash,
+    words_simhash,
+    words_sketch,
+)
 from core.models import (
     Alert,
     Article,
@@ -32,6 +38,7 @@ from core.models import (
     fingerprinted_text,
     utcnow,
 )
+from core.text import words, words_are_normalised
 from crawler.dates import settle_published
 from crawler.items import ArticleItem, SourceResult
 from scheduler.stories import StoryEntry, StoryIndex
@@ -60,14 +67,21 @@ class _Stored:
     body: str
     source: str
     language: str
+    words: list[str] | None = None  # normalised_words of its fingerprinted text, if at hand
 
 
 def _document(article: _Stored) -> Document:
     # The feed's summary is often the page's lead or first sentence: match it once.
     summary = article.summary if article.summary.strip() not in article.body else ""
     body = "\n\n".join(part for part in (summary, article.body) if part)
+    tokens = None
+    # Where the matched text is the fingerprinted one, its words are those already split
+    # for the fingerprints (see core.text.words_are_normalised): not split a second time.
+    if article.words is not None and body == (article.body or article.summary) \
+            and words_are_normalised(fingerprinted_text(article.title, article.body, article.summary)):
+        tokens = (len(words(article.title)), article.words)
     return Document(title=article.title, body=body, source=article.source,
-                    language=article.language)
+                    language=article.language, words=tokens)
 
 
 def _stored(article: Article) -> _Stored:
@@ -76,10 +90,17 @@ def _stored(article: Article) -> _Stored:
                    article.source, article.language)
 
 
-# Built once: statements built per row cost more than executing them.
+# Built once: statements built per row cost more than executing them. Most new articles
+# start a story of their own: those are set in one statement, not one row each.
 _SET_STORY = (update(Article).where(col(Article.id) == bindparam("article"))
               .values(story_id=bindparam("story")))
-_EXISTING_BATCH = 500
+_OWN_STORY = (update(Article).where(col(Article.id).in_(bindparam("ids", expanding=True)))
+              .values(story_id=Article.id))
+_IN_BATCH = 500  # values per "IN (...)" list
+# Which of a batch's URLs are stored, asked without the ORM: most items reaching ingest
+# are new (the spider skips unchanged ones), and loading none still costs an ORM query.
+_KNOWN = select(col(Article.url_hash)).where(
+    col(Article.url_hash).in_(bindparam("hashes", expanding=True)))
 
 
 def anchor_text(title: str, body: str) -> str:
@@ -121,17 +142,18 @@ class _New:
 
     item: ArticleItem
     text_hash: str
+    words: list[str]
     fingerprint: int
     anchors: frozenset[str]
     sketch: frozenset[str]
 
     @classmethod
     def many(cls, fresh: Sequence[tuple[ArticleItem, str, list[str]]]) -> list[_New]:
-        """(item, text hash, its words) → _New, SimHashes computed for all at once."""
-        fingerprints = words_simhashes([words for _, _, words in fresh])
-        return [cls(item, text_hash, fingerprint,
+        """(item, text hash, its words) → _New, fingerprints computed for all at once."""
+        fingerprints = words_fingerprints([words for _, _, words in fresh])
+        return [cls(item, text_hash, words, fingerprint.simhash,
                     signature(anchor_text(item.title, item.body or item.summary)),
-                    words_sketch(words))
+                    fingerprint.sketch)
                 for (item, text_hash, words), fingerprint in zip(fresh, fingerprints, strict=True)]
 
     def row(self, now: datetime) -> dict[str, Any]:
@@ -157,7 +179,7 @@ def _insert(session: Session, fresh: Sequence[_New], stories: StoryIndex) -> dic
     rows = [new.row(now) for new in fresh]
     ids = insert_ignore_many(session, Article, rows, key="url_hash")
     stored: dict[str, _Stored] = {}
-    story_ids = []
+    story_ids, own_story = [], []
     for new, row in zip(fresh, rows, strict=True):
         article_id, item = ids.get(new.item.url_hash), new.item
         if article_id is None:
@@ -167,11 +189,16 @@ def _insert(session: Session, fresh: Sequence[_New], stories: StoryIndex) -> dic
         text = fingerprinted_text(item.title, item.body, item.summary)
         entry.story_id = story = stories.find(entry, text)
         stories.add(entry)
-        story_ids.append({"article": article_id, "story": story})
+        if story == article_id:
+            own_story.append(article_id)
+        else:
+            story_ids.append({"article": article_id, "story": story})
         stored[item.url_hash] = _Stored(article_id, story, item.title, item.summary, item.body,
-                                        item.source, item.language)
+                                        item.source, item.language, new.words)
     if story_ids:
         session.connection().execute(_SET_STORY, story_ids)
+    for start in range(0, len(own_story), _IN_BATCH):
+        session.connection().execute(_OWN_STORY, {"ids": own_story[start:start + _IN_BATCH]})
     return stored
 
 
@@ -205,9 +232,13 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
 def _existing(session: Session, items: Sequence[ArticleItem]) -> dict[str, Article]:
     """The stored articles among the items, by URL hash, in a few queries, not one per item."""
     hashes = list(dict.fromkeys(item.url_hash for item in items))
+    connection = session.connection()
+    known = [url_hash for start in range(0, len(hashes), _IN_BATCH)
+             for url_hash in connection.execute(
+                 _KNOWN, {"hashes": hashes[start:start + _IN_BATCH]}).scalars()]
     found: dict[str, Article] = {}
-    for start in range(0, len(hashes), _EXISTING_BATCH):
-        batch = hashes[start:start + _EXISTING_BATCH]
+    for start in range(0, len(known), _IN_BATCH):
+        batch = known[start:start + _IN_BATCH]
         for article in session.exec(select(Article).where(col(Article.url_hash).in_(batch))):
             found[article.url_hash] = article
     return found

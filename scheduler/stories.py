@@ -3,9 +3,9 @@
 1. the same text (content hash) first seen in the last week: that article's story;
 2. a near-duplicate (republished, lightly edited, syndicated) first seen in the
    last week: candidates share a word of their bottom-k sketches (an inverted
-   index, so cost does not grow with the square of the window), pass a SimHash
-   distance filter, and are confirmed by word overlap, so two stories on one
-   topic are not merged;
+   index, skipping words common to many sketches, so cost does not grow with the
+   square of the window), pass a SimHash distance filter, and are confirmed by
+   word overlap, so two stories on one topic are not merged;
 3. the same report in another language published within 24 hours of it: shared numbers,
    dates and transliterated names (core.crosslingual), found through an inverted
    index over those anchors so the cost does not grow with the square of the window.
@@ -22,13 +22,14 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from core.crosslingual import compare
-from core.hashing import NEAR_DUPLICATE_DISTANCE, NEAR_DUPLICATE_OVERLAP, hamming, word_overlap
+from core.hashing import NEAR_DUPLICATE_DISTANCE, NEAR_DUPLICATE_OVERLAP, word_overlap
 from core.models import FINGERPRINTED_TEXT, Article, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,12 @@ TRANSLATION_WINDOW = timedelta(hours=24)
 # An anchor carried by more recent articles than this (a dateline's day, "Moscow")
 # finds no translation on its own.
 COMMON_ANCHOR = 50
+# A sketch word carried by more recent articles than this finds no near-duplicates on its
+# own (see StoryIndex.near_candidates).
+COMMON_SKETCH_WORD = 200
 
 
-@dataclass
+@dataclass(eq=False, slots=True)  # by identity: one entry per article, kept in sets
 class StoryEntry:
     """What the index keeps of an article: its fingerprints and times."""
 
@@ -65,6 +69,14 @@ MIN_STORY_WORDS = 25
 # The texts of a new article's closest candidates, in one query.
 _TEXTS = (sa_select(Article.id, FINGERPRINTED_TEXT)  # type: ignore[call-overload]
           .where(col(Article.id).in_(bindparam("ids", expanding=True))))
+# The window's articles stored after a given id (built once: refresh runs per source).
+_RECENT = (sa_select(Article.id, Article.story_id, Article.language,  # type: ignore[call-overload]
+                     Article.content_hash, Article.simhash, Article.anchors, Article.sketch,
+                     Article.first_seen, Article.published)
+           .where(col(Article.first_seen) >= bindparam("since"),
+                  col(Article.id) > bindparam("after"))
+           .order_by(col(Article.id)))
+_MASK64 = (1 << 64) - 1  # SimHashes are stored signed
 RELOAD_AFTER = timedelta(hours=1)  # entries past the window are dropped this often
 
 
@@ -90,14 +102,8 @@ class StoryIndex:
         self.now = utcnow()
         if self.now - self.loaded_at > RELOAD_AFTER:
             self.invalidate()
-        columns = [Article.id, Article.story_id, Article.language, Article.content_hash,
-                   Article.simhash, Article.anchors, Article.sketch, Article.first_seen,
-                   Article.published]
-        rows = session.execute(
-            sa_select(*columns)  # type: ignore[call-overload]
-            .where(Article.first_seen >= self.now - CLUSTER_WINDOW, col(Article.id) > self.last_id)
-            .order_by(col(Article.id))
-        ).all()
+        rows = session.connection().execute(
+            _RECENT, {"since": self.now - CLUSTER_WINDOW, "after": self.last_id}).all()
         for article_id, story_id, language, text_hash, fingerprint, anchors, words, first_seen, \
                 published in rows:
             if article_id is not None:
@@ -144,7 +150,7 @@ class StoryIndex:
 
     def find(self, entry: StoryEntry, text: str) -> int:
         """The story for a just-inserted article (its own id when it starts one)."""
-        if len(text.split()) < MIN_STORY_WORDS:
+        if len(text.split(None, MIN_STORY_WORDS)) < MIN_STORY_WORDS:  # not all of a long text
             return self._translation(entry) or entry.article_id
         return (self._twin(entry.article_id, entry.content_hash)
                 or self._near_duplicate(entry.article_id, entry.simhash, entry.sketch, text)
@@ -162,10 +168,11 @@ class StoryIndex:
                         text: str) -> int | None:
         if not fingerprint:
             return None
-        candidates = {e.article_id: e for word in words for e in self.by_word.get(word, ())}
-        candidates.pop(article_id, None)
-        close = sorted((distance, e.article_id, e.story_id) for e in candidates.values()
-                       if e.simhash and (distance := hamming(fingerprint, e.simhash))
+        candidates = self.near_candidates(words)
+        # hamming() written out: this runs for every candidate of every new article.
+        close = sorted((distance, e.article_id, e.story_id) for e in candidates
+                       if e.simhash and e.article_id != article_id
+                       and (distance := ((fingerprint ^ e.simhash) & _MASK64).bit_count())
                        <= NEAR_DUPLICATE_DISTANCE)[:5]
         if not close:
             return None
@@ -177,6 +184,19 @@ class StoryIndex:
             if other is not None and word_overlap(text, other) >= NEAR_DUPLICATE_OVERLAP:
                 return story_id
         return None
+
+    def near_candidates(self, words: frozenset[str]) -> set[StoryEntry]:
+        """The articles sharing a sketch word with ``words``. A word in more recent sketches
+        than COMMON_SKETCH_WORD ("for", "для": a common word whose digest happens to be
+        small) is skipped, or every new article would be compared with a good share of the
+        window; a near-duplicate shares its rarer sketch words too. If every word is that
+        common, the least common one still counts."""
+        by_word = self.by_word
+        postings = [by_word[word] for word in words if word in by_word]
+        kept = [posting for posting in postings if len(posting) <= COMMON_SKETCH_WORD]
+        if not kept and postings:
+            kept = [min(postings, key=len)]
+        return set(chain.from_iterable(kept))
 
     def _translation(self, new: StoryEntry) -> int | None:
         article_id, anchors, language = new.article_id, new.anchors, new.language

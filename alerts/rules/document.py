@@ -32,6 +32,9 @@ class Document:
     body: str
     source: str = ""
     language: str = ""
+    # core.text.words of the title and of the body, when the caller has them already
+    # (ingest does, for the fingerprints): how many are the title's, then all of them.
+    words: tuple[int, list[str]] | None = None
 
 
 class Positions:
@@ -113,9 +116,12 @@ class Prepared:
     def __init__(self, doc: Document, known: KnownWords | None = None) -> None:
         self.doc = doc
         self.known = known
-        title_words = words(doc.title)
-        self.title_count = len(title_words)
-        self.words = title_words + words(doc.body)
+        if doc.words is not None:
+            self.title_count, self.words = doc.words
+        else:
+            title_words = words(doc.title)
+            self.title_count = len(title_words)
+            self.words = title_words + words(doc.body)
         self.by_word = Positions(self.words)
         self._prefix_hits: dict[str, list[int]] = {}
         self._spans: dict[bool, list[tuple[int, int]]] = {}

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from alerts.rules.compiled import Clauses
 from alerts.rules.document import PREFIX_MARK, WORD_MARK, ResolvedWord
-from core.stemming import stem
+from core.stemming import stem_many
 
 LEARNED_LIMIT = 200_000  # distinct words remembered; forgotten together, not grown, past this
 
@@ -61,6 +61,15 @@ class RuleIndex:
         for key in self.lookups:
             if key.startswith(PREFIX_MARK):
                 self._prefixes.setdefault(len(key) - 1, set()).add(key[1:])
+        # Most words lead nowhere: one that meets no key, no stem or phrase word looked up,
+        # and begins as no prefix does is passed over without trying each prefix length.
+        self._word_keys = self._by_key.keys() | {
+            key[1:] for key in self.lookups if key.startswith(WORD_MARK)}
+        self._stem_keys = self._by_key.keys() | self.lookups
+        every_prefix = [*self._by_prefix, *(key[1:] for key in self.lookups
+                                            if key.startswith(PREFIX_MARK))]
+        self._start_length = min(map(len, every_prefix), default=0)
+        self._prefix_starts = {prefix[:self._start_length] for prefix in every_prefix}
         self._learned: set[str] = set()  # words resolved, whether or not they lead anywhere
         self._resolved: dict[str, Resolved] = {}  # only the words that lead somewhere
 
@@ -88,8 +97,13 @@ class RuleIndex:
             self._resolved.clear()
             new = words  # the document's other words were forgotten too
         by_key, by_prefix, lookups = self._by_key, self._by_prefix, self.lookups
-        for word in new:
-            word_stem = stem(word)
+        word_keys, stem_keys = self._word_keys, self._stem_keys
+        starts, start_length = self._prefix_starts, self._start_length
+        learning = list(new)
+        for word, word_stem in zip(learning, stem_many(learning), strict=True):
+            if word not in word_keys and word_stem not in stem_keys \
+                    and word[:start_length] not in starts:
+                continue
             clauses = [*by_key.get(word, ()), *by_key.get(word_stem, ())]
             for length in self._required_prefix_lengths:
                 clauses.extend(by_prefix.get(word[:length], ()))

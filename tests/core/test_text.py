@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,23 @@ def test_offsets_point_at_the_original_text() -> None:
     text = "Tbilisi,\u00a0«Грузия»\nსაქართველო-რუსეთი"
     assert [text[s:e] for s, e in spans(text)] == ["Tbilisi", "Грузия", "საქართველო", "რუსეთი"]
     assert words(text) == ["tbilisi", "грузия", "საქართველო", "რუსეთი"]
+
+
+def test_stemming_many_words_at_once_gives_each_word_s_own_stem() -> None:
+    from core import stemming
+
+    words = ["relations", "отношений", "საქართველოსთან", "2026", "relations", "Грузии", "ёлка"]
+    stemming._cache.clear()
+    batch = stemming.stem_many(words)
+    stemming._cache.clear()
+    assert batch == [stem(word) for word in words]
+    assert batch[0] == "relat" and batch[2] == "საქართველ" and batch[3] == "2026"
+
+
+def test_stemming_many_words_past_the_cache_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import stemming
+
+    monkeypatch.setattr(stemming, "CACHE_LIMIT", 3)
+    words = ["talks", "flights", "visas", "рейсы", "визы"]
+    assert stemming.stem_many(words) == ["talk", "flight", "visa", "рейс", "виз"]
+    assert len(stemming.stem_cache()) == len(words)  # cleared, then the batch's own words

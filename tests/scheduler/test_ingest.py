@@ -6,16 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from alerts.rules import AdHocRule, RuleSet
+from alerts.rules import AdHocRule, Document, RuleSet
 from core.db import make_engine, session_scope
-from core.models import Alert, Article, ArticleRevision, utcnow
+from core.hashing import normalised_words, words_sketch
+from core.models import Alert, Article, ArticleRevision, fingerprinted_text, utcnow
+from core.text import words
 from core.urls import canonical_url, url_hash
 from crawler.items import ArticleItem, SourceResult
 from crawler.spider import feed_fingerprint
-from scheduler.ingest import IngestStats, store_result
+from scheduler.ingest import IngestStats, _document, _Stored, store_result
 from scheduler.stories import StoryIndex
 
 ALIASES = {
@@ -196,3 +200,54 @@ def test_headlines_alike_are_not_one_story(engine: Engine) -> None:
     with Session(engine) as session:
         stories = {a.story_id for a in session.exec(select(Article))}
     assert len(stories) == 3  # three statements, not one story that alerts once
+
+
+def test_a_word_common_to_many_sketches_finds_no_candidates_alone(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"for" or "для" sits in a good share of all sketches (its digest happens to be small):
+    comparing with every article that carries it would cost the whole window per article.
+    The near-duplicate is still found through its rarer sketch words."""
+    import scheduler.stories as stories_module
+
+    monkeypatch.setattr(stories_module, "COMMON_SKETCH_WORD", 3)
+    kept = StoryIndex()
+
+    def store_kept(*items: ArticleItem) -> None:
+        with session_scope(engine) as session:
+            store_result(session, SourceResult(source="s", outcome="ok", items=list(items)),
+                         RULES, ["console"], kept)
+
+    store_kept(item("tass_en", "https://tass.com/politics/1", "Lavrov on ties", LAVROV))
+    edited = words_sketch(normalised_words(f"Lavrov: Moscow ready to restore ties\n{LAVROV_EDITED}"))
+    common = sorted(edited & words_sketch(normalised_words(f"Lavrov on ties\n{LAVROV}")))[0]
+    # Five short texts whose sketches hold that word: its posting outgrows the limit.
+    store_kept(*(item("civil_en", f"https://civil.ge/archives/{n}", f"Note {n}",
+                      f"{common} alpha{n} beta{n} gamma{n} delta{n}") for n in range(5)))
+    candidates = kept.near_candidates(edited)
+    assert {entry.language for entry in candidates} == {"en"} and len(candidates) == 1
+    assert kept.near_candidates(frozenset({common})) == set(kept.by_word[common])  # alone: kept
+    store_kept(item("sputnik_en", "https://sputnikglobe.com/20261120/lavrov-1.html",
+                    "Lavrov: Moscow ready to restore ties", LAVROV_EDITED))
+    articles, stories, _ = counts(engine)
+    assert (articles, stories) == (7, 6)  # the republished text joined the first story
+
+
+# Letters of three scripts, "_", a stress accent, a ligature, a soft hyphen, and words.
+_CHARACTERS = [*"Georgia Грузия ёЁ საქართველოს visa виз_ \u0301\ufb01\u00ad\n.,",
+               "Tbilisi ", "Москва ", "flights ", "рейсы "]
+_TEXT = st.lists(st.sampled_from(_CHARACTERS), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, _TEXT, _TEXT)
+def test_words_split_for_the_fingerprints_match_as_the_text_itself(
+        title: str, summary: str, body: str) -> None:
+    """Ingest hands the rules the words it split for the fingerprints, where they are the
+    matched text's own; the matches are exactly those of the text tokenised afresh."""
+    text = fingerprinted_text(title, body, summary)
+    stored = _Stored(1, 1, title, summary, body, "civil_en", "en", normalised_words(text))
+    given_words = _document(stored)
+    assert given_words.words is None or given_words.words[1] == (
+        words(given_words.title) + words(given_words.body))
+    fresh = Document(given_words.title, given_words.body, "civil_en", "en")
+    assert RULES.match(given_words) == RULES.match(fresh)
