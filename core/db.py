@@ -71,7 +71,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     return engine
 
 
-_FINGERPRINT_BATCH = 1000
+# Articles a recomputation holds at once: their words are numpy arrays of several
+# times their text's size, and a long article is thousands of words.
+_FINGERPRINT_BATCH = 200
 
 
 def _refresh_fingerprints(engine: Engine) -> None:
