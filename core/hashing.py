@@ -180,7 +180,6 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
-
 def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
     """The ``size`` words of the text with the smallest hashes (a bottom-k MinHash sketch).
 
@@ -193,11 +192,11 @@ def sketch(text: str, size: int = SKETCH_SIZE) -> frozenset[str]:
 
 def words_sketch(words: list[str], size: int = SKETCH_SIZE) -> frozenset[str]:
     """``sketch`` of a text already split by ``normalised_words``."""
-    distinct = [w for w in set(words) if len(w) > 2]
-    return frozenset(distinct[at] for at in numpy.argsort(_digests(distinct))[:size].tolist())
+    lengths = _lengths(words)
+    return _sketches(words, lengths, _digests(words, lengths), _sizes([words]), size)[0]
 
 
-def _sketches(flat: list[str], lengths: numpy.ndarray, single: numpy.ndarray,
+def _sketches(flat: Sequence[str], lengths: numpy.ndarray, single: numpy.ndarray,
               sizes: numpy.ndarray, size: int) -> list[frozenset[str]]:
     """``words_sketch`` of each run of ``sizes`` words of ``flat`` (``lengths``, ``single``:
     their lengths and digests), sorted in C: by text, then digest; a word's repeats (equal

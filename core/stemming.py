@@ -61,12 +61,7 @@ def stem(token: str) -> str:
     no Latin, Cyrillic or Georgian letter, such as a number, is its own stem)."""
     found = _cache.get(token)
     if found is None:
-        script = script_of(token)
-        if script == "ka":
-            found = georgian_stem(token)
-        else:
-            stemmer = _STEMMERS.get(script or "")
-            found = stemmer.stemWord(token) if stemmer else token
+        found = _stem_words(script_of(token) or "", [token])[0]
         if len(_cache) >= CACHE_LIMIT:
             _cache.clear()
         _cache[token] = found
@@ -86,13 +81,16 @@ def stem_many(tokens: Iterable[str]) -> list[str]:
         for token in missing:
             by_script.setdefault(script_of(token) or "", []).append(token)
         for script, words in by_script.items():
-            if script == "ka":
-                stems = list(map(georgian_stem, words))
-            else:
-                stemmer = _STEMMERS.get(script)
-                stems = stemmer.stemWords(words) if stemmer else words
-            _cache.update(zip(words, stems, strict=True))
+            _cache.update(zip(words, _stem_words(script, words), strict=True))
     return list(map(_cache.__getitem__, tokens))
+
+
+def _stem_words(script: str, words: list[str]) -> list[str]:
+    """The stems of words all of one script ("" for none: each its own stem)."""
+    if script == "ka":
+        return list(map(georgian_stem, words))
+    stemmer = _STEMMERS.get(script)
+    return stemmer.stemWords(words) if stemmer else list(words)
 
 
 def stem_cache() -> dict[str, str]:

@@ -22,13 +22,7 @@ from sqlmodel import Session, col, select
 from alerts.rules import Document, RuleMatch, RuleSet
 from core.crosslingual import signature
 from core.db import insert_ignore, insert_ignore_many
-from core.hashing import (
-    normalised_words,
-    words_fingerprints,
-    words_hash,
-    words_simhash,
-    words_sketch,
-)
+from core.hashing import normalised_words, words_fingerprints, words_hash
 from core.models import (
     Alert,
     Article,
@@ -218,10 +212,11 @@ def _revise(session: Session, article: Article, item: ArticleItem, text_hash: st
     article.content_hash = text_hash
     article.feed_hash = item.feed_hash
     words = normalised_words(fingerprinted_text(article.title, article.body, article.summary))
-    article.simhash = words_simhash(words)
+    fingerprint = words_fingerprints([words])[0]
+    article.simhash = fingerprint.simhash
     article.anchors = " ".join(sorted(signature(anchor_text(article.title,
                                                              article.body or article.summary))))
-    article.sketch = " ".join(sorted(words_sketch(words)))
+    article.sketch = " ".join(sorted(fingerprint.sketch))
     article.revision += 1
     article.updated_at = utcnow()
     article.extraction = item.extraction
